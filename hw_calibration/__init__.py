@@ -1,0 +1,1 @@
+"""Calibration of emulated chips by measurement."""
