@@ -83,11 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("run", help="run a PyNN script on a chosen backend")
+    p = sub.add_parser("run", help="run a PyNN script on a chosen backend",
+                       description="Run a PyNN script with `sim` bound to the chosen backend. "
+                       "Options neurohw does not know are passed on to the script.")
     p.add_argument("script", help="path to a PyNN script (it receives the backend as `sim`)")
     p.add_argument("--backend", default="nest", help="nest or emulator (default: nest)")
-    p.add_argument("script_args", nargs=argparse.REMAINDER,
-                   help="arguments passed on to the script")
     p.set_defaults(func=_cmd_run)
 
     from neurohw.demo import add_arguments as add_demo_arguments
@@ -130,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
                 + ", ".join(TRAINABLE_NETWORKS))
             return 2
         return _delegate(TRAINABLE_NETWORKS[name], argv[2:], f"network {name!r}")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "command", None) == "run":
+        args.script_args = extra  # options the script itself understands
+    elif extra:
+        parser.error("unrecognized arguments: " + " ".join(extra))
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2

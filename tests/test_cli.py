@@ -1,0 +1,54 @@
+"""The `neurohw` command line: info, run, demo, train dispatch, JSON-only stdout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neurohw.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _neurohw(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "neurohw.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_info_lists_nest():
+    done = _neurohw("info", "--json")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert "nest" in info["backends"]["available"]
+    assert info["versions"]["nest-simulator"]
+
+
+def test_run_example_on_nest_prints_rates():
+    done = _neurohw("run", "examples/balanced_network.py", "--backend", "nest")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if "mean rate" in line]
+    assert [line.split()[0] for line in lines] == ["excitatory", "inhibitory"]
+
+
+def test_run_refuses_unknown_backend_and_missing_script(capsys):
+    assert main(["run", "examples/balanced_network.py", "--backend", "loihi"]) == 2
+    assert "unknown backend 'loihi'" in capsys.readouterr().err
+    assert main(["run", "no/such/script.py"]) == 2
+    assert "no such script" in capsys.readouterr().err
+
+
+def test_train_unknown_network_lists_the_known_ones(capsys):
+    assert main(["train", "hopfield"]) == 2
+    assert "sampling" in capsys.readouterr().err
+
+
+def test_demo_quick_json_is_the_only_stdout(tmp_path):
+    done = _neurohw("demo", "--quick", "--json", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)  # fails if anything else reached stdout
+    assert summary["backend"] == "nest" or "backends" in summary
+    assert any(p.suffix == ".png" for p in tmp_path.rglob("*"))
