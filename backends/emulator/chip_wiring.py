@@ -1,0 +1,283 @@
+"""How the engine uses the emulated chip (``neurohw.backends.emulator.chip``).
+
+:class:`ChipWiring` is mixed into the engine. With ``ideal=True`` there is no chip and every hook
+is the identity: the engine integrates exactly what the PyNN script asked for. Otherwise
+(the default) a :class:`~neurohw.backends.emulator.chip.Chip` built from ``setup()``'s
+``preset``/``chip_seed``/``seed``/``calibration``/``n_chips``/``strict`` is in the loop:
+
+- placement before the first run (populations -> circuits, projections -> synapse rows); a
+  network that does not fit raises ``MappingError`` before anything runs;
+- neuron parameters realised per circuit (DAC + fixed-pattern noise); ``HWNeuron`` takes codes,
+  and its ``syn_gain_E``/``syn_gain_I`` codes scale its incoming weights (in ideal mode HWNeuron
+  codes go through the nominal transfer curves and the gain codes are not applied);
+- weights quantised per projection (``prj.get("weight")`` returns them, ``prj.quantisation_report``
+  says how), delays replaced by the one routing delay;
+- SpikeSourceArray events beyond the host budget dropped (counted); SpikeSourcePoisson sources
+  drawn from the chip's few shared noise generators (source ``i`` uses generator
+  ``i % n_noise_generators``, see ``chip.host_io``);
+- membrane noise in the kernel, spike times on the chip clock, ``v`` through the ADC on a
+  limited number of channels.
+
+SpikeSourceArray events of all populations share the host budget of the ``n_chips`` chips.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurohw.errors import NeurohwError
+
+from ._seeding import seed_for
+
+
+class CalibrationSetupError(NeurohwError, ValueError):
+    """A ``setup(calibration=...)`` value the emulator cannot use."""
+
+
+def _is_calibration_object(obj) -> bool:
+    return all(hasattr(obj, name) for name in ("codes_for", "has", "chip_seed", "preset"))
+
+
+class ChipWiring:
+    """Chip-facing part of :class:`~neurohw.backends.emulator.engine.runner.Engine`."""
+
+    chip = None
+    placement = None
+    dropped_events = 0
+
+    # -- set-up --------------------------------------------------------------------------
+    def configure_chip(self) -> None:
+        """Create the chip for the current ``setup()`` options (none when ``ideal``)."""
+        opts = self.state.options
+        self.chip = None
+        self.placement = None
+        self.dropped_events = 0
+        self._readout_calls = 0
+        if opts.ideal:
+            if opts.calibration is not None:
+                raise CalibrationSetupError(
+                    "setup(ideal=True) has no chip to calibrate; drop calibration=... or use "
+                    "ideal=False")
+            return
+        from .chip import Chip, ChipSwitches
+
+        calibration = opts.calibration
+        if calibration is not None and not _is_calibration_object(calibration):
+            try:
+                from neurohw.hw_calibration import load_for_setup
+            except ImportError as err:
+                raise CalibrationSetupError(
+                    f"setup(calibration={calibration!r}): loading calibrations needs "
+                    f"neurohw.hw_calibration.load_for_setup ({err}); pass a calibration object "
+                    f"or None") from err
+            calibration = load_for_setup(calibration, opts.chip_seed, opts.preset)
+        self.chip = Chip(preset=opts.preset, chip_seed=opts.chip_seed, seed=opts.seed,
+                         switches=ChipSwitches.realistic(), calibration=calibration,
+                         strict=opts.strict, n_chips=opts.n_chips)
+
+    # -- placement -----------------------------------------------------------------------
+    def place_network(self) -> None:
+        """Populations -> circuits, projections -> rows (raises MappingError if it does not
+        fit, unless ``allow_synapse_loss``)."""
+        from .chip import PopulationSpec, ProjectionSpec
+        from .engine.runner import is_neuron_population
+
+        pops = self.state.populations
+        labels = {id(p): f"{p.label}" for p in pops}
+        pop_specs = [PopulationSpec(label=labels[id(p)], size=p.size,
+                                    is_source=not is_neuron_population(p),
+                                    cell_type=p.celltype.__class__.__name__) for p in pops]
+        by_offset = sorted(pops, key=lambda p: p._engine_offset)
+        starts = np.array([p._engine_offset for p in by_offset])
+        prj_specs, self._prj_parts = [], {}
+        for prj in self.state.projections:
+            pre_g, post_g = prj._global_indices()
+            pre_owner = np.searchsorted(starts, pre_g, side="right") - 1
+            post_owner = np.searchsorted(starts, post_g, side="right") - 1
+            parts = []
+            for a in np.unique(pre_owner):
+                for b in np.unique(post_owner[pre_owner == a]):
+                    sel = np.nonzero((pre_owner == a) & (post_owner == b))[0]
+                    pre_pop, post_pop = by_offset[a], by_offset[b]
+                    whole = len(parts) == 0 and np.all(pre_owner == a) and np.all(post_owner == b)
+                    label = prj.label if whole else \
+                        f"{prj.label} [{pre_pop.label}->{post_pop.label}]"
+                    prj_specs.append(ProjectionSpec(
+                        label=label, pre=labels[id(pre_pop)], post=labels[id(post_pop)],
+                        receptor=prj.receptor_type,
+                        pre_index=pre_g[sel] - pre_pop._engine_offset,
+                        post_index=post_g[sel] - post_pop._engine_offset))
+                    parts.append((label, sel))
+            self._prj_parts[id(prj)] = parts
+        self.placement = self.chip.place(pop_specs, prj_specs,
+                                         allow_synapse_loss=self.state.options.allow_synapse_loss)
+        for p in pops:
+            if is_neuron_population(p):
+                p._circuits = np.asarray(self.placement.circuits[labels[id(p)]], dtype=np.int64)
+        for prj in self.state.projections:
+            prj._realised_cache = {}
+
+    @property
+    def lost_synapses(self) -> int:
+        return int(self.placement.n_lost_synapses) if self.placement is not None else 0
+
+    # -- parameters and weights ----------------------------------------------------------
+    def realise_population(self, pop, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Requested PyNN parameters -> the values this population's circuits realise."""
+        name = pop.celltype.__class__.__name__
+        circuits = pop._circuits
+        if name == "HWNeuron":
+            codes = {k: np.asarray(v).astype(np.int64) for k, v in params.items()}
+            realised = self.chip.realise_dac_codes(codes, circuits)
+            pop._syn_gain = (realised.get("syn_gain_E"), realised.get("syn_gain_I"))
+            return realised
+        requested = {k: np.broadcast_to(v, (pop.size,)).astype(float) for k, v in params.items()}
+        realised, _codes = self.chip.realise_neuron_parameters(name, requested, circuits)
+        out = dict(requested)
+        out.update(realised)
+        return out
+
+    def realise_projection(self, prj) -> None:
+        """Quantised weights (and the routing delay) of ``prj`` into its realised cache."""
+        if self.placement is None:
+            self.build()
+        weights = np.asarray(prj._params["weight"], dtype=float)
+        pre_g, post_g = prj._global_indices()
+        realised = np.zeros_like(weights)
+        kept = np.ones(weights.size, dtype=bool)
+        reports = []
+        post_circuits = np.zeros(weights.size, dtype=np.int64)
+        for pop in self.state.populations:
+            if hasattr(pop, "_circuits"):
+                sel = (post_g >= pop._engine_offset) & (post_g < pop._engine_offset + pop.size)
+                post_circuits[sel] = pop._circuits[post_g[sel] - pop._engine_offset]
+        for label, sel in self._prj_parts.get(id(prj), []):
+            mask = self.placement.kept.get(label)
+            if mask is not None:
+                kept[sel] = np.asarray(mask, dtype=bool)
+        conductance = bool(getattr(prj.post, "conductance_based", True))
+        sign = np.sign(weights)
+        magnitude = np.abs(weights)
+        if weights.size:
+            q, report = self.chip.quantise_weights(
+                magnitude, pre_g, post_circuits, prj.receptor_type,
+                weight_unit="uS" if conductance else "nA")
+            realised = np.where(kept, sign * q, 0.0)
+            realised *= self._hw_neuron_gain_factor(prj.receptor_type, post_g)
+            reports.append(report)
+        prj.quantisation_report = reports[0] if reports else None
+        prj.kept_mask = kept
+        prj._realised_cache["weight"] = realised
+        prj._realised_cache["delay"] = np.full(weights.size, self.chip.routing_delay_ms)
+
+    def _hw_neuron_gain_factor(self, receptor: str, post_g: np.ndarray) -> np.ndarray:
+        """For HWNeuron targets: the synaptic gain their ``syn_gain_E``/``syn_gain_I`` codes
+        realise, relative to the gain the weight quantisation already applied (1 elsewhere)."""
+        factor = np.ones(post_g.size)
+        for pop in self.state.populations:
+            gains = getattr(pop, "_syn_gain", None)
+            if pop.celltype.__class__.__name__ != "HWNeuron" or gains is None:
+                continue
+            sel = (post_g >= pop._engine_offset) & (post_g < pop._engine_offset + pop.size)
+            if not sel.any():
+                continue
+            local = post_g[sel] - pop._engine_offset
+            coded = np.asarray(gains[0 if receptor == "excitatory" else 1], dtype=float)[local]
+            applied = self.chip.synaptic_gain(receptor, pop._circuits[local])
+            factor[sel] = coded / applied
+        return factor
+
+    # -- inputs --------------------------------------------------------------------------
+    def filter_host_events(self, pop, trains: list[np.ndarray], t0: float, t1: float
+                           ) -> list[np.ndarray]:
+        kept, dropped = self.chip.filter_host_events(trains, t0, t1)
+        self.dropped_events += int(dropped)
+        return [np.asarray(k, dtype=float) for k in kept]
+
+    def chip_switches_ideal_poisson(self) -> bool:
+        return False
+
+    def poisson_events(self, pop, rates, start, duration, t0, t1, rng):
+        """On-chip generator trains for a SpikeSourcePoisson population, as (global step of
+        emission, local index); a spike at t in (k*dt, (k+1)*dt] goes out in step k."""
+        dt = self.state.dt
+        trains = self.chip.poisson_trains(np.asarray(rates, float), t0, t1, rng)
+        steps, idx = [], []
+        for i, train in enumerate(trains):
+            train = np.asarray(train, dtype=float)
+            train = train[(train >= start[i]) & (train < start[i] + duration[i])
+                          & (train > t0) & (train <= t1)]
+            if train.size:
+                s = np.maximum(np.ceil(train / dt - 1e-9).astype(np.int64) - 1, 0)
+                steps.append(s)
+                idx.append(np.full(s.size, i, dtype=np.int64))
+        if not steps:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(steps), np.concatenate(idx)
+
+    # -- readout -------------------------------------------------------------------------
+    def check_membrane_recording(self, pop, n_in_pop: int) -> None:
+        total = 0
+        for p in self.state.populations:
+            for variable, ids in p.recorder.recorded.items():
+                if variable.name == "v":
+                    total += len(ids)
+        self.chip.check_membrane_recording(total)
+
+    def read_membrane(self, block: np.ndarray) -> np.ndarray:
+        if self.chip is None:
+            return block
+        self._readout_calls = getattr(self, "_readout_calls", 0) + 1
+        rng = np.random.default_rng(seed_for(self.state.options.seed, self.state.segment_counter,
+                                             self._readout_calls, 7))
+        return self.chip.read_membrane(block, rng)
+
+    # -- reporting -----------------------------------------------------------------------
+    def annotations(self) -> dict:
+        """neo annotations (DESIGN): backend, preset, acceleration, hardware duration, chip
+        identity, calibration id, dropped input events, lost synapses."""
+        state = self.state
+        opts = state.options
+        out = {
+            "backend": "emulator",
+            "preset": opts.preset,
+            "ideal": bool(self.chip is None),
+            "acceleration": float(self.acceleration),
+            "hardware_duration_ms": float(state.t / self.acceleration),
+            "biological_duration_ms": float(state.t),
+            "chip_seed": int(opts.chip_seed),
+            "seed": int(opts.seed),
+            "n_chips": int(opts.n_chips),
+            "calibration_id": (self.chip.calibration_id if self.chip is not None else None)
+            or "none",
+            "dropped_input_events": int(self.dropped_events),
+            "lost_synapses": int(self.lost_synapses),
+        }
+        if self.chip is not None:
+            out["routing_delay_ms"] = float(self.chip.routing_delay_ms)
+            out["clock_period_ms"] = float(self.chip.preset.clock_period_bio_ms)
+        return out
+
+    def mapping_report(self) -> str:
+        """Placement, rows used, losses and weight quantisation, in PyNN terms."""
+        self.build()
+        opts = self.state.options
+        if self.chip is None:
+            lines = [f"neurohw emulator (ideal: no chip, no placement), preset {opts.preset}"]
+            for pop in self.state.populations:
+                lines.append(f"  population {pop.label!r}: {pop.size} x "
+                             f"{pop.celltype.__class__.__name__}")
+            for prj in self.state.projections:
+                lines.append(f"  projection {prj.label!r}: {len(prj)} connections")
+            return "\n".join(lines)
+        lines = [self.placement.report()]
+        for prj in self.state.projections:
+            prj._realised("weight")
+            rep = prj.quantisation_report
+            if rep is not None:
+                d = rep.to_dict()
+                lines.append(f"  weights of {prj.label!r}: " +
+                             ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                       for k, v in d.items()))
+        lines.append(f"  dropped host input events so far: {self.dropped_events}")
+        return "\n".join(lines)

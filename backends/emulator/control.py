@@ -1,0 +1,64 @@
+"""setup/run/reset/end of the emulator backend, with the emulator-only ``setup()`` keywords."""
+
+from __future__ import annotations
+
+from pyNN import common, errors
+from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
+from pyNN.recording import get_io
+
+from . import simulator
+from .options import EmulatorOptions
+
+
+def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
+    """Initialise the emulator; any existing network is destroyed.
+
+    Besides PyNN's ``timestep``/``min_delay``/``max_delay`` (ms) it takes the emulator keywords
+    ``chip_seed``, ``seed``, ``preset`` ("bss1"/"bss2"), ``ideal``, ``calibration`` (None, a path,
+    a calibration object or "auto"), ``n_chips``, ``strict`` and ``allow_synapse_loss`` (see
+    :class:`~neurohw.backends.emulator.options.EmulatorOptions`). PyNN's other extras
+    (``threads``, ``verbosity``, ...) are accepted and ignored. Returns the MPI rank (0).
+    """
+    max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    if not isinstance(timestep, (int, float)) or timestep <= 0:
+        raise errors.InvalidParameterValueError(f"timestep must be > 0 ms, got {timestep!r}")
+    common.setup(timestep, min_delay, **extra_params)
+    options = EmulatorOptions.from_setup(extra_params)
+    state = simulator.state
+    state.dt = float(timestep)
+    state.options = options
+    state.clear()
+    state.min_delay = state.dt if min_delay == "auto" else float(min_delay)
+    state.max_delay = 1e9 if max_delay == "auto" else float(max_delay)
+    state.engine.configure_chip()
+    return rank()
+
+
+def end(compatible_output=True):
+    """Write data requested with ``write_on_end`` and finish."""
+    for population, variables, filename in simulator.state.write_on_end:
+        io = get_io(filename)
+        population.write_data(io, variables)
+    simulator.state.write_on_end = []
+
+
+run, run_until = common.build_run(simulator)
+run_for = run
+
+reset = common.build_reset(simulator)
+
+initialize = common.initialize
+
+get_current_time, get_time_step, get_min_delay, get_max_delay, \
+    num_processes, rank = common.build_state_queries(simulator)
+
+
+def get_hardware_time() -> float:
+    """Time (ms of wall-clock on the emulated chip) the current segment took: bio / acceleration."""
+    return simulator.state.hardware_time_ms
+
+
+def mapping_report() -> str:
+    """Placement of the current network on the emulated chip(s): circuits per population, synapse
+    rows used, synapses lost, weight quantisation per projection."""
+    return simulator.state.engine.mapping_report()

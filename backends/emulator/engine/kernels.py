@@ -1,0 +1,239 @@
+"""Compiled time loop of the emulator engine (numba, ``cache=True``).
+
+One call of :func:`run_steps` advances the whole network by ``n_steps`` time steps: membrane and
+synaptic integration of every neuron, threshold/reset/refractoriness, spike propagation through a
+CSR synapse table into a delay ring buffer, on-chip Poisson sources, spike-source events, step
+changes of injected currents, and recording. All quantities are in PyNN units: ms, mV, nF, uS, nA.
+
+Integration scheme (per step of length ``dt``):
+
+- current-based neurons (``IF_curr_exp``): exact propagator integration of the linear system
+  (Rotter & Diesmann 1999, Biol. Cybern. 81:381), the scheme NEST's ``iaf_psc_exp`` uses;
+- conductance-based neurons (``IF_cond_exp``, AdEx): exponential integrator with the synaptic
+  conductances taken at the step midpoint (exact exponential decay), i.e. second order in ``dt``
+  and unconditionally stable. AdEx neurons (Brette & Gerstner 2005, J. Neurophysiol. 94:3637)
+  take ``ADEX_SUBSTEPS`` such substeps per step, holding the exponential term and the adaptation
+  current over each substep.
+
+Timing convention (the one NEST uses): a threshold crossing during step ``k`` is a spike at time
+``(k+1)*dt``; with a delay of ``D`` steps its weight is added to the postsynaptic conductance or
+current at the end of step ``k+D``, i.e. exactly ``delay`` after the spike.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+#: Codes of the recordable analog variables in ``rec_kind``.
+REC_V, REC_GE, REC_GI, REC_W = 0, 1, 2, 3
+
+#: Neuron model codes in ``model``.
+MODEL_CURR, MODEL_COND = 0, 1
+
+
+#: Substeps per time step for AdEx neurons (exponential term).
+ADEX_SUBSTEPS = 10
+
+
+@njit(cache=True)
+def tau_e_of(decay, dt):
+    """Time constant (ms) from the per-step decay factor exp(-dt/tau)."""
+    return -dt / math.log(decay)
+
+
+@njit(cache=True)
+def _grow(arr, size):
+    new = np.empty(max(2 * arr.shape[0], size), dtype=arr.dtype)
+    new[:arr.shape[0]] = arr
+    return new
+
+
+@njit(cache=True)
+def _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i):
+    n_slots = ring_e.shape[0]
+    for s in range(syn_ptr[pre], syn_ptr[pre + 1]):
+        slot = (step + syn_d[s]) % n_slots
+        if syn_inh[s]:
+            ring_i[slot, syn_post[s]] += syn_w[s]
+        else:
+            ring_e[slot, syn_post[s]] += syn_w[s]
+
+
+@njit(cache=True)
+def run_steps(n_steps, step0, dt, seed,
+              model, cm, g_l, e_l, v_reset, v_peak, v_th, delta_t, a, b, tau_w,
+              e_e, e_i, i_offset, refr_steps, dec_e, dec_i, dec_e_half, dec_i_half,
+              p22, p21e, p21i, noise_std,
+              v, ge, gi, w, refr, i_stim,
+              syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
+              ev_ptr, ev_src,
+              pois_pre, pois_rate, pois_start, pois_stop, pois_next,
+              cur_step, cur_idx, cur_delta,
+              spike_rec,
+              rec_neuron, rec_kind, rec_every, rec_ptr, rec_out):
+    """Advance the network by ``n_steps`` steps starting at global step ``step0``.
+
+    Returns ``(spike_steps, spike_ids, n_spikes)``: the global step ``k`` during which each
+    recorded spike happened (spike time ``(k+1)*dt``) and the presynaptic id (neurons first,
+    then sources). State arrays (``v``, ``ge``, ``gi``, ``w``, ``refr``, ``i_stim``, rings,
+    ``pois_next``) are updated in place. ``noise_std`` is the membrane noise in mV/sqrt(ms);
+    ``seed`` seeds the compiled generator used for Poisson sources and membrane noise.
+    """
+    np.random.seed(seed)
+    n = v.shape[0]
+    n_slots = ring_e.shape[0]
+    cap = 1024
+    spike_steps = np.empty(cap, dtype=np.int64)
+    spike_ids = np.empty(cap, dtype=np.int64)
+    n_spikes = 0
+    fired = np.empty(n, dtype=np.int64)
+    sqrt_dt = math.sqrt(dt)
+    any_noise = False
+    for i in range(n):
+        if noise_std[i] > 0.0:
+            any_noise = True
+            break
+    cur_pos = 0
+    n_cur = cur_step.shape[0]
+    n_rec = rec_neuron.shape[0]
+    rec_count = np.zeros(n_rec, dtype=np.int64)
+    n_pois = pois_pre.shape[0]
+    for local in range(n_steps):
+        step = step0 + local
+        t_end = (step + 1) * dt
+        # step changes of injected currents that take effect during this step
+        while cur_pos < n_cur and cur_step[cur_pos] <= step:
+            i_stim[cur_idx[cur_pos]] += cur_delta[cur_pos]
+            cur_pos += 1
+        n_fired = 0
+        for i in range(n):
+            integrated = refr[i] == 0
+            if not integrated:
+                # clamped at reset; synapses decay, adaptation keeps evolving
+                refr[i] -= 1
+                if tau_w[i] > 0.0:
+                    w_inf = a[i] * (v_reset[i] - e_l[i])
+                    w[i] = w_inf + (w[i] - w_inf) * math.exp(-dt / tau_w[i])
+                v[i] = v_reset[i]
+            elif model[i] == MODEL_CURR:
+                i_ext = i_offset[i] + i_stim[i] - w[i]
+                v_new = (e_l[i] + (v[i] - e_l[i]) * p22[i]
+                         + i_ext / g_l[i] * (1.0 - p22[i])
+                         + ge[i] * p21e[i] + gi[i] * p21i[i])
+                if tau_w[i] > 0.0:
+                    w_inf = a[i] * (v[i] - e_l[i])
+                    w[i] = w_inf + (w[i] - w_inf) * math.exp(-dt / tau_w[i])
+                v[i] = v_new
+            elif delta_t[i] > 0.0:
+                # AdEx: the exponential term is stiff near threshold, so the step is split into
+                # ADEX_SUBSTEPS exponential-integrator substeps (stopping at v_peak)
+                h = dt / ADEX_SUBSTEPS
+                vi = v[i]
+                wi = w[i]
+                for sub in range(ADEX_SUBSTEPS):
+                    tm = (sub + 0.5) * h
+                    gem = ge[i] * math.exp(-tm / tau_e_of(dec_e[i], dt))
+                    gim = gi[i] * math.exp(-tm / tau_e_of(dec_i[i], dt))
+                    g_tot = g_l[i] + gem + gim
+                    vv = min(vi, v_peak[i])
+                    i_ext = (i_offset[i] + i_stim[i] - wi
+                             + g_l[i] * delta_t[i] * math.exp((vv - v_th[i]) / delta_t[i]))
+                    v_inf = (g_l[i] * e_l[i] + gem * e_e[i] + gim * e_i[i] + i_ext) / g_tot
+                    v_new = v_inf + (vi - v_inf) * math.exp(-h * g_tot / cm[i])
+                    if tau_w[i] > 0.0:
+                        w_inf = a[i] * (vi - e_l[i])
+                        wi = w_inf + (wi - w_inf) * math.exp(-h / tau_w[i])
+                    vi = v_new
+                    if vi >= v_peak[i]:
+                        break
+                v[i] = vi
+                w[i] = wi
+            else:
+                gem = ge[i] * dec_e_half[i]
+                gim = gi[i] * dec_i_half[i]
+                g_tot = g_l[i] + gem + gim
+                i_ext = i_offset[i] + i_stim[i] - w[i]
+                v_inf = (g_l[i] * e_l[i] + gem * e_e[i] + gim * e_i[i] + i_ext) / g_tot
+                v_new = v_inf + (v[i] - v_inf) * math.exp(-dt * g_tot / cm[i])
+                if tau_w[i] > 0.0:
+                    w_inf = a[i] * (v[i] - e_l[i])
+                    w[i] = w_inf + (w[i] - w_inf) * math.exp(-dt / tau_w[i])
+                v[i] = v_new
+            if integrated:
+                if any_noise and noise_std[i] > 0.0:
+                    v[i] += noise_std[i] * sqrt_dt * np.random.standard_normal()
+                if v[i] >= v_peak[i]:
+                    v[i] = v_reset[i]
+                    w[i] += b[i]
+                    refr[i] = refr_steps[i]
+                    fired[n_fired] = i
+                    n_fired += 1
+            ge[i] *= dec_e[i]
+            gi[i] *= dec_i[i]
+        # synaptic input arriving at the end of this step
+        slot = step % n_slots
+        for i in range(n):
+            ge[i] += ring_e[slot, i]
+            gi[i] += ring_i[slot, i]
+            ring_e[slot, i] = 0.0
+            ring_i[slot, i] = 0.0
+        # new spikes of neurons
+        for f in range(n_fired):
+            pre = fired[f]
+            _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i)
+            if spike_rec[pre]:
+                if n_spikes >= spike_steps.shape[0]:
+                    spike_steps = _grow(spike_steps, n_spikes + 1)
+                    spike_ids = _grow(spike_ids, n_spikes + 1)
+                spike_steps[n_spikes] = step
+                spike_ids[n_spikes] = pre
+                n_spikes += 1
+        # spike-source (array / host) events of this step
+        for e in range(ev_ptr[local], ev_ptr[local + 1]):
+            pre = ev_src[e]
+            _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i)
+            if spike_rec[pre]:
+                if n_spikes >= spike_steps.shape[0]:
+                    spike_steps = _grow(spike_steps, n_spikes + 1)
+                    spike_ids = _grow(spike_ids, n_spikes + 1)
+                spike_steps[n_spikes] = step
+                spike_ids[n_spikes] = pre
+                n_spikes += 1
+        # Poisson sources: exponential inter-spike intervals in continuous time, emitted in the
+        # step into which each spike falls
+        for p in range(n_pois):
+            while pois_next[p] <= t_end:
+                t_spk = pois_next[p]
+                pois_next[p] = t_spk + np.random.exponential(1.0 / pois_rate[p])
+                if t_spk >= pois_start[p] and t_spk < pois_stop[p]:
+                    pre = pois_pre[p]
+                    _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh,
+                               ring_e, ring_i)
+                    if spike_rec[pre]:
+                        if n_spikes >= spike_steps.shape[0]:
+                            spike_steps = _grow(spike_steps, n_spikes + 1)
+                            spike_ids = _grow(spike_ids, n_spikes + 1)
+                        spike_steps[n_spikes] = step
+                        spike_ids[n_spikes] = pre
+                        n_spikes += 1
+        # analog recording at the end of the step (time (step+1)*dt)
+        for r in range(n_rec):
+            if (step + 1) % rec_every[r] == 0:
+                i = rec_neuron[r]
+                k = rec_kind[r]
+                if k == REC_V:
+                    val = v[i]
+                elif k == REC_GE:
+                    val = ge[i]
+                elif k == REC_GI:
+                    val = gi[i]
+                else:
+                    val = w[i]
+                pos = rec_ptr[r] + rec_count[r]
+                if pos < rec_ptr[r + 1]:
+                    rec_out[pos] = val
+                    rec_count[r] += 1
+    return spike_steps[:n_spikes].copy(), spike_ids[:n_spikes].copy(), n_spikes

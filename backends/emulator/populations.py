@@ -1,0 +1,263 @@
+"""Population, PopulationView and Assembly of the emulator backend.
+
+A population keeps its PyNN parameters (native = PyNN names) as arrays in ``_parameters`` and its
+engine state variables (``v``, ``ge``, ``gi``, ``w`` and the refractory counter) in ``_state``
+between runs; the engine concatenates them into flat arrays for the compiled kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pyNN import common, errors
+from pyNN.parameters import ParameterSpace, Sequence, simplify
+from pyNN.standardmodels import StandardCellType
+
+from . import simulator
+from .engine.runner import STATE_OF_VARIABLE
+from .recording import Recorder
+
+#: Parameters that must be strictly positive (ms, nF) and those that must be >= 0.
+_POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "tau_w")
+_NON_NEGATIVE = ("tau_refrac", "rate", "duration", "delta_T")
+
+
+def validate_parameters(celltype_name: str, params: dict) -> None:
+    """Raise :class:`pyNN.errors.InvalidParameterValueError` for values no neuron can have."""
+    for name, value in params.items():
+        if name == "spike_times":
+            for seq in np.atleast_1d(value):
+                times = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float)
+                if times.size and not np.all(np.isfinite(times)):
+                    raise errors.InvalidParameterValueError(
+                        f"{celltype_name}: spike_times must be finite numbers (ms)")
+                if times.size and times.min() < 0:
+                    raise errors.InvalidParameterValueError(
+                        f"{celltype_name}: spike_times must be >= 0 ms, got {times.min():g}")
+                if times.size > 1 and np.any(np.diff(times) < 0):
+                    raise errors.InvalidParameterValueError(
+                        f"{celltype_name}: spike_times must be sorted in increasing order")
+            continue
+        arr = np.asarray(value)
+        if arr.dtype == object:
+            continue
+        arr = arr.astype(float)
+        if np.any(~np.isfinite(arr)) and name not in ("duration", "stop"):
+            raise errors.InvalidParameterValueError(
+                f"{celltype_name}: parameter {name} must be finite, "
+                f"got {arr[~np.isfinite(arr)][0]}")
+        if name in _POSITIVE and np.any(arr <= 0):
+            raise errors.InvalidParameterValueError(
+                f"{celltype_name}: parameter {name} must be > 0, got {arr[arr <= 0][0]:g}")
+        if name in _NON_NEGATIVE and np.any(arr < 0):
+            raise errors.InvalidParameterValueError(
+                f"{celltype_name}: parameter {name} must be >= 0, got {arr[arr < 0][0]:g}")
+
+
+class Assembly(common.Assembly):
+    _simulator = simulator
+
+
+class PopulationView(common.PopulationView):
+    _assembly_class = Assembly
+    _simulator = simulator
+
+    def _get_parameters(self, *names):
+        if isinstance(self.celltype, StandardCellType):
+            if any(name in self.celltype.computed_parameters() for name in names):
+                native_names = self.celltype.get_native_names()
+            else:
+                native_names = self.celltype.get_native_names(*names)
+            return self.celltype.reverse_translate(self._get_native_parameters(*native_names))
+        return self._get_native_parameters(*names)
+
+    def _get_native_parameters(self, *names):
+        parameter_dict = {}
+        for name in names:
+            value = self.parent._parameters[name]
+            if isinstance(value, np.ndarray):
+                value = value[self.mask]
+            parameter_dict[name] = simplify(value)
+        return ParameterSpace(parameter_dict, shape=(self.size,))
+
+    def _set_parameters(self, parameter_space):
+        parameter_space.evaluate(simplify=False)
+        values = {}
+        for name, value in parameter_space.items():
+            values[name] = value
+        validate_parameters(self.celltype.__class__.__name__, values)
+        for name, value in values.items():
+            self.grandparent._parameters[name][self.index_in_grandparent(np.arange(self.size))] \
+                = value
+        self.grandparent._parameters_changed(list(values))
+
+    def _set_initial_value_array(self, variable, initial_values):
+        self.grandparent._set_initial_value_array(
+            variable, initial_values, index=self.index_in_grandparent(np.arange(self.size)))
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+
+class Population(common.Population):
+    __doc__ = common.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    def _create_cells(self):
+        start = simulator.state.id_counter
+        self.all_cells = np.array([simulator.ID(i) for i in range(start, start + self.size)],
+                                  dtype=simulator.ID)
+        self._mask_local = np.ones((self.size,), bool)
+        if isinstance(self.celltype, StandardCellType):
+            parameter_space = self.celltype.native_parameters
+        else:
+            parameter_space = self.celltype.parameter_space
+        parameter_space.shape = (self.size,)
+        parameter_space.evaluate(simplify=False)
+        self._parameters = parameter_space.as_dict()
+        validate_parameters(self.celltype.__class__.__name__, self._parameters)
+        for cell in self.all_cells:
+            cell.parent = self
+        simulator.state.id_counter += self.size
+        self._state = {"v": np.zeros(self.size), "ge": np.zeros(self.size),
+                       "gi": np.zeros(self.size), "w": np.zeros(self.size),
+                       "refr": np.zeros(self.size, dtype=np.int64)}
+        self._pois_next = None
+        self._engine_offset = 0
+        simulator.state.populations.append(self)
+        simulator.state.mark_dirty("structure")
+
+    # -- parameters ----------------------------------------------------------------------
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def _get_parameters(self, *names):
+        if isinstance(self.celltype, StandardCellType):
+            if any(name in self.celltype.computed_parameters() for name in names):
+                native_names = self.celltype.get_native_names()
+            else:
+                native_names = self.celltype.get_native_names(*names)
+            return self.celltype.reverse_translate(self._get_native_parameters(*native_names))
+        return self._get_native_parameters(*names)
+
+    def _get_native_parameters(self, *names):
+        return ParameterSpace({name: simplify(self._parameters[name]) for name in names},
+                              shape=(self.local_size,))
+
+    def _set_parameters(self, parameter_space):
+        parameter_space.evaluate(simplify=False, mask=self._mask_local)
+        values = dict(parameter_space.items())
+        validate_parameters(self.celltype.__class__.__name__, values)
+        for name, value in values.items():
+            self._parameters[name] = value
+        self._parameters_changed(list(values))
+
+    def _parameters_changed(self, names) -> None:
+        if "rate" in names or "start" in names or "duration" in names:
+            self._pois_next = None
+        simulator.state.mark_dirty("params")
+        simulator.state.mark_dirty("sources")
+
+    def _engine_parameters(self) -> dict[str, np.ndarray]:
+        """The parameters the engine integrates (realised by the chip unless ideal)."""
+        params = {k: np.asarray(v, dtype=float) for k, v in self._parameters.items()}
+        engine = simulator.state.engine
+        if engine.chip is not None:
+            return engine.realise_population(self, params)
+        if self.celltype.__class__.__name__ == "HWNeuron":
+            # ideal mode: the nominal transfer curves of the preset, no fixed-pattern noise
+            from .chip import Chip, ChipSwitches
+
+            nominal = Chip(preset=simulator.state.options.preset,
+                           switches=ChipSwitches.ideal(), n_chips=max(
+                               1, -(-self.size // 512)))
+            codes = {k: v.astype(np.int64) for k, v in params.items()}
+            return nominal.realise_dac_codes(codes, np.arange(self.size))
+        return params
+
+    # -- state variables -----------------------------------------------------------------
+    def _set_initial_value_array(self, variable, value, index=None):
+        if variable not in STATE_OF_VARIABLE:
+            return
+        arr = value.evaluate(simplify=False) if hasattr(value, "evaluate") else value
+        arr = np.broadcast_to(np.asarray(arr, dtype=float),
+                              (self.size,) if index is None else (len(index),))
+        target = self._state[STATE_OF_VARIABLE[variable]]
+        if index is None:
+            target[:] = arr
+        else:
+            target[index] = arr
+            if variable in self.initial_values:
+                full = self.initial_values[variable].evaluate(simplify=False)
+                full = np.broadcast_to(np.asarray(full, dtype=float), (self.size,)).copy()
+                full[index] = arr
+                from pyNN.parameters import LazyArray
+                self.initial_values[variable] = LazyArray(full, shape=(self.size,), dtype=float)
+
+    def _reset_engine_state(self) -> None:
+        for name in ("v", "ge", "gi", "w"):
+            self._state[name][:] = 0.0
+        self._state["refr"][:] = 0
+        for variable, value in self.initial_values.items():
+            if variable in STATE_OF_VARIABLE:
+                arr = value.evaluate(simplify=False)
+                self._state[STATE_OF_VARIABLE[variable]][:] = arr
+        self._pois_next = None
+
+    # -- spike sources -------------------------------------------------------------------
+    def _array_source_events(self, trains: list[np.ndarray], dt: float):
+        """SpikeSourceArray spikes of one run (``trains``: one array of ms per source) as
+        (global step of emission, local index).
+
+        A spike at time t is emitted during step round(t/dt)-1 so that it carries the time
+        stamp t (NEST's convention); spikes at t <= 0 go out in the first step.
+        """
+        steps, idx = [], []
+        for i, times in enumerate(trains):
+            if times.size:
+                s = np.maximum(np.rint(times / dt).astype(np.int64), 1) - 1
+                steps.append(s)
+                idx.append(np.full(s.size, i, dtype=np.int64))
+        if not steps:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(steps), np.concatenate(idx)
+
+    def _spike_times_in(self, t0: float, t1: float) -> list[np.ndarray]:
+        """Requested spike times of each source within the run window, in ms."""
+        dt = simulator.state.dt
+        out = []
+        for seq in self._parameters["spike_times"]:
+            times = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float)
+            steps = np.maximum(np.rint(times / dt).astype(np.int64), 1)
+            keep = (steps >= int(round(t0 / dt)) + 1) & (steps <= int(round(t1 / dt)))
+            out.append(times[keep])
+        return out
+
+    def _poisson_inputs(self, t0: float, t1: float, dt: float, rng: np.random.Generator):
+        """Poisson sources of this run: generated in the kernel (ideal) or as on-chip
+        generator trains (chip)."""
+        rates = np.broadcast_to(np.asarray(self._parameters["rate"], float), (self.size,))
+        start = np.broadcast_to(np.asarray(self._parameters["start"], float), (self.size,))
+        duration = np.broadcast_to(np.asarray(self._parameters["duration"], float),
+                                   (self.size,))
+        engine = simulator.state.engine
+        if engine.chip is not None and not engine.chip_switches_ideal_poisson():
+            steps, idx = engine.poisson_events(self, rates, start, duration, t0, t1, rng)
+            return ("events", steps, idx)
+        rate_per_ms = rates / 1000.0
+        if self._pois_next is None:
+            origin = np.maximum(start, t0)
+            safe = np.where(rate_per_ms > 0, rate_per_ms, 1.0)
+            nxt = origin + rng.exponential(1.0 / safe)
+            self._pois_next = np.where(rate_per_ms > 0, nxt, np.inf)
+        return ("kernel", np.where(rate_per_ms > 0, rate_per_ms, 1e-300), start.copy(),
+                (start + duration).copy(), self._pois_next.copy())
+
+    def _readout_times(self, times: np.ndarray) -> np.ndarray:
+        """Recorded spike times (ms); quantised to the chip clock when the chip is on."""
+        engine = simulator.state.engine
+        if engine.chip is not None:
+            return engine.chip.quantise_spike_times(times)
+        return times

@@ -1,0 +1,195 @@
+"""Standard PyNN cell types, synapse type and current sources of the emulator backend.
+
+The emulator's native parameter names are the PyNN names (identity translations), in PyNN units
+(mV, ms, nF, uS, nA, Hz; the AdEx ``a`` in nS). ``engine_model`` tells the engine which equations a
+cell type uses: ``"curr_lif"``, ``"cond_lif"``, ``"cond_adex"``, ``"array_source"``,
+``"poisson_source"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pyNN import errors
+from pyNN.parameters import ParameterSpace, Sequence
+from pyNN.standardmodels import (
+    StandardCellType,
+    StandardCurrentSource,
+    build_translations,
+    cells,
+    electrodes,
+    synapses,
+)
+
+from . import simulator
+
+
+def _identity(cls) -> tuple:
+    return build_translations(*[(name, name) for name in cls.default_parameters])
+
+
+class IF_cond_exp(cells.IF_cond_exp):
+    __doc__ = cells.IF_cond_exp.__doc__
+    translations = _identity(cells.IF_cond_exp)
+    engine_model = "cond_lif"
+
+
+class IF_curr_exp(cells.IF_curr_exp):
+    __doc__ = cells.IF_curr_exp.__doc__
+    translations = _identity(cells.IF_curr_exp)
+    engine_model = "curr_lif"
+
+
+class EIF_cond_exp_isfa_ista(cells.EIF_cond_exp_isfa_ista):
+    __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
+    translations = _identity(cells.EIF_cond_exp_isfa_ista)
+    engine_model = "cond_adex"
+
+
+class SpikeSourceArray(cells.SpikeSourceArray):
+    __doc__ = cells.SpikeSourceArray.__doc__
+    translations = _identity(cells.SpikeSourceArray)
+    engine_model = "array_source"
+
+
+class SpikeSourcePoisson(cells.SpikeSourcePoisson):
+    __doc__ = cells.SpikeSourcePoisson.__doc__
+    translations = _identity(cells.SpikeSourcePoisson)
+    engine_model = "poisson_source"
+
+
+class StaticSynapse(synapses.StaticSynapse):
+    __doc__ = synapses.StaticSynapse.__doc__
+    translations = build_translations(("weight", "weight"), ("delay", "delay"))
+
+    def _get_minimum_delay(self):
+        return simulator.state.min_delay
+
+
+class _EmulatorCurrentSource(StandardCurrentSource):
+    """Common part of the emulator's current sources: a piecewise-constant current, applied from
+    the time step that starts at each change time (times rounded to the time step), as in
+    pyNN.nest. Subclasses define ``changes() -> (times_ms, amplitudes_nA)``: the amplitude that
+    holds from each change time on."""
+
+    def __init__(self, **parameters):
+        object.__setattr__(self, "_native", {})
+        object.__setattr__(self, "_targets", [])  # list of (population, index array)
+        super().__init__(**parameters)
+        ps = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
+        ps.update(**parameters)
+        self.set_native_parameters(self.translate(ps))
+        simulator.state.current_sources.append(self)
+
+    def set_native_parameters(self, parameters):
+        parameters.evaluate(simplify=True)
+        for name, value in parameters.items():
+            if isinstance(value, Sequence):
+                value = np.asarray(value.value, dtype=float)
+            elif isinstance(value, np.ndarray) and value.dtype == object:
+                value = np.asarray(value[0].value, dtype=float)
+            self._native[name] = value
+        self._validate()
+        simulator.state.mark_dirty("currents")
+
+    def get_native_parameters(self):
+        return ParameterSpace(
+            {k: (Sequence(v) if isinstance(v, np.ndarray) else v) for k, v in self._native.items()},
+            self.get_schema(), shape=(1,))
+
+    def _validate(self) -> None:
+        pass
+
+    def inject_into(self, cells) -> None:
+        """Inject this current into ``cells`` (Population, PopulationView, Assembly or IDs)."""
+        from pyNN import common
+
+        if isinstance(cells, common.Assembly):
+            groups = [(p, None) for p in cells.populations]
+        elif isinstance(cells, (common.Population, common.PopulationView)):
+            groups = [(cells, None)]
+        else:
+            groups = [(None, list(cells))]
+        for group, ids in groups:
+            if group is not None:
+                if not group.celltype.injectable:
+                    raise TypeError("Can't inject current into a spike source.")
+                parent = group.grandparent if hasattr(group, "grandparent") else group
+                index = (group.index_in_grandparent(np.arange(group.size))
+                         if hasattr(group, "parent") else np.arange(group.size))
+                self._targets.append((parent, np.asarray(index, dtype=int)))
+            else:
+                for cell in ids:
+                    if not cell.celltype.injectable:
+                        raise TypeError("Can't inject current into a spike source.")
+                    self._targets.append((cell.parent, np.array([cell.parent.id_to_index(cell)])))
+        simulator.state.mark_dirty("currents")
+
+    def _get_data(self):
+        times, amps = self.changes()
+        return np.asarray(times), np.asarray(amps)
+
+
+class DCSource(_EmulatorCurrentSource, electrodes.DCSource):
+    __doc__ = electrodes.DCSource.__doc__
+    translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
+                                      ("stop", "stop"))
+
+    def _validate(self) -> None:
+        if "start" in self._native and "stop" in self._native and \
+                float(self._native["stop"]) < float(self._native["start"]):
+            raise errors.InvalidParameterValueError(
+                f"DCSource stop ({self._native['stop']} ms) is before start "
+                f"({self._native['start']} ms)")
+
+    def changes(self):
+        return (np.array([float(self._native["start"]), float(self._native["stop"])]),
+                np.array([float(self._native["amplitude"]), 0.0]))
+
+
+class StepCurrentSource(_EmulatorCurrentSource, electrodes.StepCurrentSource):
+    __doc__ = electrodes.StepCurrentSource.__doc__
+    translations = build_translations(("amplitudes", "amplitudes"), ("times", "times"))
+
+    def _validate(self) -> None:
+        times = np.asarray(self._native.get("times", []), dtype=float)
+        amps = np.asarray(self._native.get("amplitudes", []), dtype=float)
+        if "times" in self._native and "amplitudes" in self._native and times.size != amps.size:
+            raise errors.InvalidParameterValueError(
+                f"StepCurrentSource needs one amplitude per time; got {times.size} times and "
+                f"{amps.size} amplitudes")
+        if times.size and times.min() < 0:
+            raise errors.InvalidParameterValueError(
+                "StepCurrentSource times must be >= 0 ms")
+        if times.size > 1 and np.min(np.diff(times)) <= 0:
+            raise errors.InvalidParameterValueError(
+                "StepCurrentSource times must be strictly increasing")
+
+    def changes(self):
+        return (np.asarray(self._native.get("times", []), dtype=float),
+                np.asarray(self._native.get("amplitudes", []), dtype=float))
+
+
+def _hw_neuron_defaults() -> dict[str, int]:
+    from .chip import HW_NEURON_PARAMETERS
+
+    return {name: int(spec.default) for name, spec in HW_NEURON_PARAMETERS["bss1"].items()}
+
+
+class HWNeuron(StandardCellType):
+    """Native neuron circuit of the emulated chip, parameterised by raw 10-bit DAC codes
+    (integers 0..1023; names and defaults from ``chip.HW_NEURON_PARAMETERS``: each code controls
+    the AdEx quantity of the same PyNN ``EIF_cond_exp_isfa_ista`` name, plus ``syn_gain_E`` and
+    ``syn_gain_I``). What a circuit realises for a code depends on the chip (fixed-pattern
+    noise) — this is the cell type calibration drives. Defaults are the ``bss1`` codes."""
+
+    default_parameters = _hw_neuron_defaults()
+    recordable = ["spikes", "v", "w", "gsyn_exc", "gsyn_inh"]
+    default_initial_values = {"v": -65.0, "w": 0.0, "gsyn_exc": 0.0, "gsyn_inh": 0.0}
+    units = {"v": "mV", "w": "nA", "gsyn_exc": "uS", "gsyn_inh": "uS",
+             **{name: "dimensionless" for name in default_parameters}}
+    receptor_types = ("excitatory", "inhibitory")
+    conductance_based = True
+    injectable = True
+    translations = build_translations(*[(name, name) for name in default_parameters])
+    engine_model = "cond_adex"

@@ -1,0 +1,51 @@
+"""Who connects to whom in an ensemble: recurrent pairs inside networks, background across them.
+
+Neuron ``k`` of the ensemble belongs to network ``k // n_units`` (networks occupy consecutive
+blocks of one population). All functions return index arrays (pre, post) into that population
+and are vectorised; the random choices come from a host-side ``numpy`` generator, once, when the
+network is built.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def network_of(n_networks: int, n_units: int) -> np.ndarray:
+    """Network index of every neuron of the ensemble, shape (n_networks * n_units,)."""
+    return np.repeat(np.arange(n_networks), n_units)
+
+
+def recurrent_pairs(n_networks: int, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """All ordered pairs (pre, post), pre != post, of neurons in the same network."""
+    local_pre, local_post = np.nonzero(~np.eye(n_units, dtype=bool))
+    offsets = (np.arange(n_networks) * n_units)[:, None]
+    return (offsets + local_pre[None, :]).ravel(), (offsets + local_post[None, :]).ravel()
+
+
+def background_pairs(n_networks: int, n_units: int, in_degree: int, rng: np.random.Generator,
+                     exclude: tuple[np.ndarray, np.ndarray] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Each neuron gets ``in_degree`` distinct presynaptic partners from the *other* networks.
+
+    ``exclude`` (pre, post) pairs are not drawn again (so that an excitatory and an inhibitory
+    background synapse never join the same two neurons). Returns (pre, post) sorted by post.
+    """
+    n = n_networks * n_units
+    net = network_of(n_networks, n_units)
+    keys = rng.random((n, n))                              # [post, pre]
+    keys[net[:, None] == net[None, :]] = np.inf            # never from the own network
+    if exclude is not None:
+        keys[exclude[1], exclude[0]] = np.inf
+    pre = np.argsort(keys, axis=1)[:, :in_degree]
+    if in_degree and not np.all(np.isfinite(np.take_along_axis(keys, pre, axis=1))):
+        raise ValueError(f"not enough distinct partners outside the own network for in-degree "
+                         f"{in_degree}")
+    post = np.repeat(np.arange(n), in_degree)
+    return np.sort(pre, axis=1).ravel(), post
+
+
+def kick_times(n_neurons: int, start_ms: float, stop_ms: float,
+               rng: np.random.Generator) -> np.ndarray:
+    """One start-up spike time per neuron, uniform in [start_ms, stop_ms), rounded to 0.1 ms."""
+    return np.round(rng.uniform(start_ms, stop_ms, size=n_neurons), 1)
