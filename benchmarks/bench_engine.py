@@ -9,6 +9,12 @@ is comparable across sizes. Wall times cover ``sim.run`` only; building the netw
 separately, and the numba JIT compile (or cache load) is measured once up front and excluded.
 
 The realistic chip holds 512 circuits per chip; larger networks use ``n_chips`` chips.
+
+A speed ratio only means something when both simulators run the same dynamics: every NEST /
+ideal-emulator pair (main run and each sweep size) returns both simulators' mean excitatory and
+inhibitory rates, and :func:`check_comparable` refuses (``BenchmarkNotComparableError``) when an
+ideal-mode rate differs from NEST's by more than ``RATE_TOLERANCE`` (10 %). The realistic chip's
+rates are reported but not compared (the chip is meant to differ).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 
 import neurohw
 from neurohw.cliutil import say
+from neurohw.errors import NeurohwError
 from neurohw.backends.emulator.benchmark_network import (
     EINetworkConfig,
     build_ei_network,
@@ -26,7 +33,33 @@ from neurohw.backends.emulator.benchmark_network import (
 MAIN_DURATION_MS = 10000.0
 SWEEP_SIZES = (512, 4096, 16384)
 SWEEP_DURATION_MS = 1000.0
-QUICK = {"main_duration_ms": 1000.0, "sweep_sizes": (512, 2048), "sweep_duration_ms": 200.0}
+QUICK = {"main_duration_ms": 1000.0, "sweep_sizes": (512, 1024), "sweep_duration_ms": 500.0}
+#: Largest relative difference of ideal-emulator and NEST mean rates for a meaningful ratio.
+RATE_TOLERANCE = 0.10
+
+
+class BenchmarkNotComparableError(NeurohwError):
+    """NEST and the ideal emulator ran different dynamics: their speed ratio is meaningless."""
+
+
+def check_comparable(nest: dict, ideal: dict, tolerance: float = RATE_TOLERANCE) -> dict:
+    """Relative rate differences (ideal - NEST) / NEST per population; raise
+    BenchmarkNotComparableError when one exceeds ``tolerance``."""
+    diffs = {}
+    for key in ("rate_exc_hz", "rate_inh_hz"):
+        ref = nest[key]
+        if ref <= 0:
+            raise BenchmarkNotComparableError(
+                f"NEST network n={nest['n_neurons']} is silent ({key} = {ref}); the benchmark "
+                f"network must fire for a speed comparison to mean anything")
+        diffs[key] = round((ideal[key] - ref) / ref, 4)
+        if abs(diffs[key]) > tolerance:
+            raise BenchmarkNotComparableError(
+                f"n={nest['n_neurons']}: {key} is {ideal[key]} Hz on the ideal emulator but "
+                f"{ref} Hz on NEST ({100 * diffs[key]:+.1f} %, allowed +-{100 * tolerance:g} %): "
+                f"the two simulators do not run a comparable network, so the speed ratio is "
+                f"meaningless; check the network/parameters given to both backends")
+    return diffs
 
 
 def _setup_kw(backend: str, mode: str, n: int) -> dict:
@@ -74,6 +107,7 @@ def run(quick: bool = False) -> dict:
             for backend, mode in (("nest", "nest"), ("emulator", "ideal"),
                                   ("emulator", "realistic"))}
     result["main_512"] = main
+    result["main_rate_rel_diff_ideal_vs_nest"] = check_comparable(main["nest"], main["ideal"])
     result["main_ratio_ideal_over_nest"] = round(main["ideal"]["run_s"] / main["nest"]["run_s"], 3)
     result["main_ratio_realistic_over_nest"] = round(
         main["realistic"]["run_s"] / main["nest"]["run_s"], 3)
@@ -84,7 +118,10 @@ def run(quick: bool = False) -> dict:
         sweep.append({"n_neurons": n, "nest_run_s": nest["run_s"], "ideal_run_s": ideal["run_s"],
                       "ratio_ideal_over_nest": round(ideal["run_s"] / nest["run_s"], 3),
                       "nest_rate_exc_hz": nest["rate_exc_hz"],
-                      "ideal_rate_exc_hz": ideal["rate_exc_hz"]})
+                      "ideal_rate_exc_hz": ideal["rate_exc_hz"],
+                      "nest_rate_inh_hz": nest["rate_inh_hz"],
+                      "ideal_rate_inh_hz": ideal["rate_inh_hz"],
+                      "rate_rel_diff": check_comparable(nest, ideal)})
     result["sweep"] = sweep
     return result
 

@@ -11,7 +11,10 @@ import neurohw
 
 
 @pytest.fixture()
-def sim():
+def sim(tmp_path, monkeypatch):
+    # end() writes recorders that were given a file name: keep any such file out of the
+    # caller's working directory
+    monkeypatch.chdir(tmp_path)
     emu = neurohw.backend("emulator")
     emu.setup(timestep=0.1, ideal=True, threads=1, verbosity="error")
     yield emu
@@ -211,6 +214,8 @@ def test_procedural_api_and_assembly(sim, tmp_path):
     assert sum(len(st) for st in data.segments[0].spiketrains) > 0
     sim.end()
     assert path.exists()
+    # nothing else lands in the working directory (the fixture's tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["procedural.pkl"]
 
 
 def test_projection_between_views_and_assemblies(sim):

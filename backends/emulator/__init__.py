@@ -33,6 +33,7 @@ from .control import (  # noqa: F401
     mapping_report,
     num_processes,
     rank,
+    reseed,
     reset,
     run,
     run_for,

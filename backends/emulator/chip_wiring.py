@@ -10,8 +10,12 @@ is the identity: the engine integrates exactly what the PyNN script asked for. O
 - neuron parameters realised per circuit (DAC + fixed-pattern noise); ``HWNeuron`` takes codes,
   and its ``syn_gain_E``/``syn_gain_I`` codes scale its incoming weights (in ideal mode HWNeuron
   codes go through the nominal transfer curves and the gain codes are not applied);
-- weights quantised per projection (``prj.get("weight")`` returns them, ``prj.quantisation_report``
-  says how), delays replaced by the one routing delay;
+- weights quantised per projection: ``prj.get("weight")`` returns the *digital* realised value
+  (weight code x row scale, after clipping and synapse loss), ``prj.quantisation_report`` says
+  how; the analog per-circuit synaptic gain (fixed-pattern noise, or the calibrated gain; for
+  ``HWNeuron`` targets the gain its ``syn_gain_*`` codes realise) multiplies the digital
+  weights only inside the engine (:meth:`ChipWiring.engine_weights`), so it never reaches the
+  PyNN API; delays are replaced by the one routing delay;
 - SpikeSourceArray events beyond the host budget dropped (counted); SpikeSourcePoisson sources
   drawn from the chip's few shared noise generators (source ``i`` uses generator
   ``i % n_noise_generators``, see ``chip.host_io``);
@@ -27,7 +31,6 @@ import numpy as np
 
 from neurohw.errors import NeurohwError
 
-from ._seeding import seed_for
 
 
 class CalibrationSetupError(NeurohwError, ValueError):
@@ -138,54 +141,56 @@ class ChipWiring:
         return out
 
     def realise_projection(self, prj) -> None:
-        """Quantised weights (and the routing delay) of ``prj`` into its realised cache."""
+        """Digital quantised weights (and the routing delay) of ``prj`` into its realised
+        cache. No analog gain here: see :meth:`engine_weights`."""
         if self.placement is None:
             self.build()
         weights = np.asarray(prj._params["weight"], dtype=float)
-        pre_g, post_g = prj._global_indices()
-        realised = np.zeros_like(weights)
+        pre_g, _post_g = prj._global_indices()
         kept = np.ones(weights.size, dtype=bool)
-        reports = []
-        post_circuits = np.zeros(weights.size, dtype=np.int64)
-        for pop in self.state.populations:
-            if hasattr(pop, "_circuits"):
-                sel = (post_g >= pop._engine_offset) & (post_g < pop._engine_offset + pop.size)
-                post_circuits[sel] = pop._circuits[post_g[sel] - pop._engine_offset]
         for label, sel in self._prj_parts.get(id(prj), []):
             mask = self.placement.kept.get(label)
             if mask is not None:
                 kept[sel] = np.asarray(mask, dtype=bool)
         conductance = bool(getattr(prj.post, "conductance_based", True))
-        sign = np.sign(weights)
-        magnitude = np.abs(weights)
+        realised = np.zeros_like(weights)
+        report = None
         if weights.size:
-            q, report = self.chip.quantise_weights(
-                magnitude, pre_g, post_circuits, prj.receptor_type,
-                weight_unit="uS" if conductance else "nA")
-            realised = np.where(kept, sign * q, 0.0)
-            realised *= self._hw_neuron_gain_factor(prj.receptor_type, post_g)
-            reports.append(report)
-        prj.quantisation_report = reports[0] if reports else None
+            digital, report = self.chip.quantise_weights(
+                np.abs(weights), pre_g, weight_unit="uS" if conductance else "nA")
+            realised = np.where(kept, np.sign(weights) * digital, 0.0)
+        prj.quantisation_report = report
         prj.kept_mask = kept
         prj._realised_cache["weight"] = realised
         prj._realised_cache["delay"] = np.full(weights.size, self.chip.routing_delay_ms)
 
-    def _hw_neuron_gain_factor(self, receptor: str, post_g: np.ndarray) -> np.ndarray:
-        """For HWNeuron targets: the synaptic gain their ``syn_gain_E``/``syn_gain_I`` codes
-        realise, relative to the gain the weight quantisation already applied (1 elsewhere)."""
-        factor = np.ones(post_g.size)
+    def engine_weights(self, receptor: str, post_g: np.ndarray, digital: np.ndarray
+                       ) -> np.ndarray:
+        """Digital weights -> the analog weights the circuits integrate: times each post
+        circuit's realised synaptic gain (dimensionless, nominally 1). ``HWNeuron`` targets use
+        the gain their ``syn_gain_E``/``syn_gain_I`` codes realise (current codes, so
+        ``pop.set(syn_gain_E=...)`` between runs takes effect); other cells the gain the chip
+        applies for them (nominal code, or the calibrated one)."""
+        gain = np.ones(post_g.size)
         for pop in self.state.populations:
-            gains = getattr(pop, "_syn_gain", None)
-            if pop.celltype.__class__.__name__ != "HWNeuron" or gains is None:
+            circuits = getattr(pop, "_circuits", None)
+            if circuits is None:
                 continue
             sel = (post_g >= pop._engine_offset) & (post_g < pop._engine_offset + pop.size)
             if not sel.any():
                 continue
             local = post_g[sel] - pop._engine_offset
-            coded = np.asarray(gains[0 if receptor == "excitatory" else 1], dtype=float)[local]
-            applied = self.chip.synaptic_gain(receptor, pop._circuits[local])
-            factor[sel] = coded / applied
-        return factor
+            coded = getattr(pop, "_syn_gain", None)
+            if pop.celltype.__class__.__name__ == "HWNeuron" and coded is not None:
+                gain[sel] = np.asarray(coded[0 if receptor == "excitatory" else 1],
+                                       dtype=float)[local]
+            else:
+                gain[sel] = self.chip.synaptic_gain(receptor, circuits[local])
+        return np.asarray(digital, dtype=float) * gain
+
+    def has_hw_neurons(self) -> bool:
+        """Whether any population is an ``HWNeuron`` (its gain codes scale its weights)."""
+        return any(p.celltype.__class__.__name__ == "HWNeuron" for p in self.state.populations)
 
     # -- inputs --------------------------------------------------------------------------
     def filter_host_events(self, pop, trains: list[np.ndarray], t0: float, t1: float
@@ -228,8 +233,7 @@ class ChipWiring:
         if self.chip is None:
             return block
         self._readout_calls = getattr(self, "_readout_calls", 0) + 1
-        rng = np.random.default_rng(seed_for(self.state.options.seed, self.state.segment_counter,
-                                             self._readout_calls, 7))
+        rng = np.random.default_rng(self.stream_seed(self._readout_calls, 7))
         return self.chip.read_membrane(block, rng)
 
     # -- reporting -----------------------------------------------------------------------

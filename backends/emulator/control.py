@@ -58,6 +58,14 @@ def get_hardware_time() -> float:
     return simulator.state.hardware_time_ms
 
 
+def reseed(seed: int) -> None:
+    """Re-seed the run-time randomness (SpikeSourcePoisson / on-chip noise generators, membrane
+    and readout noise) from ``seed`` for the following runs, until the next ``reset()`` -- the
+    emulator's counterpart of setting NEST's ``rng_seed`` between runs. The chip (``chip_seed``)
+    is not affected."""
+    simulator.state.engine.reseed(int(seed))
+
+
 def mapping_report() -> str:
     """Placement of the current network on the emulated chip(s): circuits per population, synapse
     rows used, synapses lost, weight quantisation per projection."""

@@ -22,8 +22,29 @@ _POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "tau_w")
 _NON_NEGATIVE = ("tau_refrac", "rate", "duration", "delta_T")
 
 
+def validate_hw_neuron_codes(params: dict) -> None:
+    """HWNeuron parameters are raw DAC codes: integers in the preset's code range (0 is a valid
+    code: the bio rules such as "tau_w must be > 0" do not apply to codes)."""
+    from .chip import get_preset
+
+    preset = get_preset(simulator.state.options.preset)
+    for name, value in params.items():
+        arr = np.asarray(value, dtype=float)
+        bad = ~np.isfinite(arr) | (arr != np.rint(arr)) | (arr < 0) | (arr > preset.max_dac_code)
+        if np.any(bad):
+            raise errors.InvalidParameterValueError(
+                f"HWNeuron: DAC code {name} = {arr[bad].ravel()[0]:g} is not an integer in "
+                f"0..{preset.max_dac_code} ({preset.dac_bits}-bit DAC of preset "
+                f"{preset.name!r}); use a code in that range")
+
+
 def validate_parameters(celltype_name: str, params: dict) -> None:
-    """Raise :class:`pyNN.errors.InvalidParameterValueError` for values no neuron can have."""
+    """Raise :class:`pyNN.errors.InvalidParameterValueError` for values no neuron can have.
+    ``HWNeuron`` takes DAC codes: only the code range is checked (:func:`validate_hw_neuron_codes`).
+    """
+    if celltype_name == "HWNeuron":
+        validate_hw_neuron_codes(params)
+        return
     for name, value in params.items():
         if name == "spike_times":
             for seq in np.atleast_1d(value):

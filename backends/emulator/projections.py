@@ -1,9 +1,10 @@
 """Projection of the emulator backend: connections stored as arrays (pre/post index within the
 projection's pre/post, weight, delay).
 
-``get("weight")`` returns the weights the engine actually uses: the requested ones in ideal mode,
-the quantised ones realised by the chip otherwise. Delays likewise (the chip realises one routing
-delay).
+``get("weight")`` returns the realised weights in PyNN units: the requested ones in ideal mode,
+the chip's quantised *digital* values otherwise (weight code x row scale, after clipping and
+synapse loss). The hidden analog per-circuit synaptic gain is applied only inside the engine
+(``ChipWiring.engine_weights``). Delays: the chip realises one routing delay.
 """
 
 from __future__ import annotations
@@ -136,10 +137,14 @@ class Projection(common.Projection):
         return self._realised_cache[name]
 
     def _engine_weights_delays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weights (with the chip's analog gain) and delays the engine integrates."""
         engine = simulator.state.engine
         if engine.chip is not None:
             engine.realise_projection(self)
-            return self._realised_cache["weight"], self._realised_cache["delay"]
+            _pre, post_g = self._global_indices()
+            return (engine.engine_weights(self.receptor_type, post_g,
+                                          self._realised_cache["weight"]),
+                    self._realised_cache["delay"])
         return self._params["weight"], self._params["delay"]
 
     def _global_indices(self) -> tuple[np.ndarray, np.ndarray]:

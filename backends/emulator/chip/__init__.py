@@ -29,8 +29,10 @@ Interface notes (additions to the contract; nothing renamed):
   ``syn_gain_*``; for ``syn_gain_*`` the requested value is 1.0 = the nominal LSB).
 * ``Chip.realise_dac_codes`` also returns ``syn_gain_E``, ``syn_gain_I`` and ``cm``
   (``Preset.native_cm_nF``).
-* ``Chip.quantise_weights(..., weight_unit="uS"|"nA")`` (max weight differs by unit);
-  ``Chip.synaptic_gain(receptor, circuits)``.
+* ``Chip.quantise_weights(weights, rows, weight_unit="uS"|"nA")`` returns the *digital*
+  weights (grid x row scale, clipped; max weight differs by unit) — what ``prj.get("weight")``
+  reports; ``Chip.synaptic_gain(receptor, circuits)`` is the hidden analog per-circuit gain the
+  engine alone multiplies in.
 * ``Chip.check_membrane_recording(n, sampling_interval_ms=None)`` and
   ``Chip.read_membrane(v, rng, sampling_interval_ms=None)``: on bss2 a sampling interval
   >= ``Preset.parallel_sample_period_bio_ms`` uses the 8-bit parallel ADC for every neuron.

@@ -222,20 +222,20 @@ class Chip:
             code = np.full(c.size, float(transfer.nominal_code(self.preset, name, 1.0)))
         return self._realise_codes(name, code, c)
 
-    def quantise_weights(self, weights: np.ndarray, pre: np.ndarray, post_circuits: np.ndarray,
-                         receptor: str, weight_unit: str = "uS"
+    def quantise_weights(self, weights: np.ndarray, rows: np.ndarray, weight_unit: str = "uS"
                          ) -> tuple[np.ndarray, weights_mod.WeightReport]:
         """Requested weights (>= 0; ``weight_unit`` "uS" for conductance synapses, "nA" for
-        current synapses) -> realised weights: row-scaled 16/64-level grid (row id per
-        connection in ``pre``) times each post circuit's synaptic gain. See ``weights.py``."""
+        current synapses) -> digital weights on the row-scaled 16/64-level grid (row id per
+        connection in ``rows``), after clipping. This is what ``prj.get("weight")`` reports;
+        the engine multiplies it by :meth:`synaptic_gain` of each post circuit (the analog,
+        chip-specific part, never shown to the user). See ``weights.py``."""
         if weight_unit not in ("uS", "nA"):
             raise ValueError(f"weight_unit must be 'uS' or 'nA', got {weight_unit!r}")
-        gains = self.synaptic_gain(receptor, post_circuits)
         max_w = self.preset.max_weight_uS if weight_unit == "uS" else self.preset.max_weight_nA
-        realised, _codes, report = weights_mod.quantise(
-            weights, pre, gains, self.preset.weight_levels, max_w,
+        digital, _codes, report = weights_mod.quantise(
+            weights, rows, self.preset.weight_levels, max_w,
             enabled=self.switches.weight_quantisation)
-        return realised, report
+        return digital, report
 
     # ------------------------------------------------------------------ mapping
     def place(self, populations: list[placement_mod.PopulationSpec],

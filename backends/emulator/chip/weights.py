@@ -1,4 +1,4 @@
-"""Synaptic weights: per-row scale x 4-bit (bss1) / 6-bit (bss2) codes, times circuit gain.
+"""Synaptic weights: per-row scale x 4-bit (bss1) / 6-bit (bss2) codes.
 
 On both chips a synapse stores a small integer weight code; the conductance (or current) one
 code step stands for is set per synapse row by the row's driver (BrainScaleS-1: the ``gmax``
@@ -8,8 +8,11 @@ input gain (which varies from circuit to circuit: fixed-pattern noise, calibrata
 
 Model: per row r the scale ``s_r`` is the largest requested weight in that row (after clipping
 to the preset's maximum), so the strongest synapse of a row gets the top code. Each weight
-becomes ``code = round(w / s_r * (L - 1))`` with L = 16 or 64 levels and is realised as
-``code * s_r / (L - 1) * gain[post circuit]``. The row scale itself is treated as continuous
+becomes ``code = round(w / s_r * (L - 1))`` with L = 16 or 64 levels; its *digital* value is
+``code * s_r / (L - 1)``. This module computes only the digital value: that is what the user
+programmed and what ``prj.get("weight")`` reports. The analog per-circuit synaptic gain
+(fixed-pattern noise, or its calibrated correction) multiplies it only inside the engine
+(``Chip.synaptic_gain``), so the hidden deviations never reach the PyNN API. The row scale itself is treated as continuous
 (BrainScaleS-1 combines a 10-bit gmax DAC with a programmable divider); the coarse weight code
 dominates the quantisation error.
 """
@@ -25,8 +28,8 @@ import numpy as np
 class WeightReport:
     """What quantisation did to one set of weights.
 
-    Relative errors are |realised - requested| / requested over requested weights > 0;
-    ``*_quantisation_error`` ignores the per-circuit gain (grid and clipping only).
+    Relative errors are |digital - requested| / requested over requested weights > 0 (grid,
+    clipping and rounding to zero; the hidden per-circuit analog gain is not included).
     """
 
     n: int
@@ -34,8 +37,6 @@ class WeightReport:
     n_clipped: int
     mean_relative_error: float
     max_relative_error: float
-    mean_quantisation_error: float
-    max_quantisation_error: float
     levels: int
     max_weight: float
 
@@ -52,27 +53,25 @@ def row_scales(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return top[inverse]
 
 
-def quantise(weights: np.ndarray, rows: np.ndarray, gains: np.ndarray, levels: int,
-             max_weight: float, enabled: bool = True) -> tuple[np.ndarray, np.ndarray, WeightReport]:
-    """Quantise weights onto the row-scaled grid and apply each post circuit's gain.
+def quantise(weights: np.ndarray, rows: np.ndarray, levels: int, max_weight: float,
+             enabled: bool = True) -> tuple[np.ndarray, np.ndarray, WeightReport]:
+    """Quantise weights onto the row-scaled grid (digital values, no analog gain).
 
     Parameters
     ----------
     weights : requested weights >= 0 (uS for conductance synapses, nA for current synapses)
     rows : synapse row id per connection (connections of a row share its scale)
-    gains : realised synaptic gain of each connection's post circuit (dimensionless)
     levels : number of weight codes (16 or 64)
     max_weight : largest realisable weight (same units); larger ones are clipped
-    enabled : False -> no grid, no clipping (only the gain applies)
+    enabled : False -> no grid, no clipping (weights pass unchanged)
 
-    Returns (realised weights, integer codes (-1 where quantisation is off), report).
+    Returns (digital weights, integer codes (-1 where quantisation is off), report).
     """
     w = np.asarray(weights, dtype=float).ravel()
     if np.any(~np.isfinite(w)) or np.any(w < 0):
         raise ValueError("weights must be finite and >= 0; give inhibitory weights as positive "
                          "values on an inhibitory receptor")
     rows = np.asarray(rows).ravel()
-    gains = np.broadcast_to(np.asarray(gains, dtype=float), w.shape)
     if rows.shape != w.shape:
         raise ValueError(f"need one row id per weight: {rows.shape} vs {w.shape}")
     if enabled:
@@ -86,17 +85,14 @@ def quantise(weights: np.ndarray, rows: np.ndarray, gains: np.ndarray, levels: i
         clipped = np.zeros(w.shape, bool)
         codes = np.full(w.shape, -1, np.int64)
         grid = w.copy()
-    realised = grid * gains
     positive = w > 0
     if positive.any():
-        rel = np.abs(realised[positive] - w[positive]) / w[positive]
-        qrel = np.abs(grid[positive] - w[positive]) / w[positive]
-        stats = (float(rel.mean()), float(rel.max()), float(qrel.mean()), float(qrel.max()))
+        rel = np.abs(grid[positive] - w[positive]) / w[positive]
+        stats = (float(rel.mean()), float(rel.max()))
     else:
-        stats = (0.0, 0.0, 0.0, 0.0)
+        stats = (0.0, 0.0)
     report = WeightReport(
         n=int(w.size), n_rounded_to_zero=int(np.count_nonzero(positive & (grid == 0))),
         n_clipped=int(np.count_nonzero(clipped)), mean_relative_error=stats[0],
-        max_relative_error=stats[1], mean_quantisation_error=stats[2],
-        max_quantisation_error=stats[3], levels=int(levels), max_weight=float(max_weight))
-    return realised, codes, report
+        max_relative_error=stats[1], levels=int(levels), max_weight=float(max_weight))
+    return grid, codes, report

@@ -45,6 +45,7 @@ class Engine(ChipWiring):
         self.ring_e = np.zeros((2, 0))
         self.ring_i = np.zeros((2, 0))
         self.run_calls = 0
+        self.reseeded: int | None = None
         self._initial_samples_stored = False
         self.chip = None
         self.placement = None
@@ -132,13 +133,36 @@ class Engine(ChipWiring):
                                       or self.placement is None):
             self.place_network()
         self._build_parameters()
-        if self.dirty & {"structure", "synapses"} or self.synapses is None:
+        # HWNeuron gain codes (parameters) scale the analog weights: rebuild on their change
+        gains_changed = "params" in self.dirty and self.chip is not None \
+            and self.has_hw_neurons()
+        if self.dirty & {"structure", "synapses"} or self.synapses is None or gains_changed:
             self._build_synapses()
         self.dirty.clear()
+
+    # -- random streams ------------------------------------------------------------------
+    def stream_seed(self, *parts: int) -> int:
+        """Seed of one random stream of the current segment: from ``setup(seed=...)`` and the
+        segment number, or, after :meth:`reseed`, from the reseed value alone (so that a run
+        resumed in a fresh process draws the same noise as an uninterrupted one)."""
+        if self.reseeded is not None:
+            return _seed_for(self.reseeded, 0x5EED, *parts)
+        return _seed_for(self.state.options.seed, self.state.segment_counter, *parts)
+
+    def reseed(self, seed: int) -> None:
+        """Restart every run-time random stream (Poisson sources, on-chip noise generators,
+        membrane and readout noise) from ``seed``; in effect until the next ``reset()``."""
+        self.reseeded = int(seed)
+        self.run_calls = 0
+        self._readout_calls = 0
+        for pop in self.state.populations:
+            if getattr(pop.celltype, "engine_model", None) == "poisson_source":
+                pop._pois_next = None
 
     # -- state ---------------------------------------------------------------------------
     def reset(self) -> None:
         """Initial values back into every population; nothing in flight; fresh sources."""
+        self.reseeded = None
         self.ring_e[:] = 0.0
         self.ring_i[:] = 0.0
         self.run_calls = 0
@@ -277,7 +301,7 @@ class Engine(ChipWiring):
             self._initial_samples_stored = True
         if n_steps == 0:
             return
-        call_seed = _seed_for(state.options.seed, state.segment_counter, self.run_calls)
+        call_seed = self.stream_seed(self.run_calls)
         rng = np.random.default_rng(call_seed)
         self.run_calls += 1
         st = self._gather_state()
