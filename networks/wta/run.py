@@ -1,0 +1,123 @@
+"""Train a WTA circuit on a data set and score it: the one entry point of CLI, examples and tests.
+
+>>> from neurohw.networks.wta.run import train_wta
+>>> result = train_wta("reference", "digits", iterations=300, seed=1)
+>>> result["test"]["accuracy"]
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neurohw.hil import HILTrainer, save_history
+from neurohw.networks.wta.data import BinaryDataset, bernoulli_mixture, load_digits_binary
+from neurohw.networks.wta.metrics import (cluster_scores, label_neurons, learned_on_probabilities,
+                                          match_components, weight_images)
+from neurohw.networks.wta.training import (ReferenceWtaExperiment, WtaConfig, WtaExperiment,
+                                           WtaStdpRule)
+
+__all__ = ["BACKENDS", "load_dataset", "make_experiment", "train_wta"]
+
+BACKENDS = ("reference", "nest", "emulator")
+
+
+def load_dataset(name: str, seed: int = 0) -> BinaryDataset:
+    """``"digits"`` (digits 0-4, 30 % held out) or ``"synthetic"`` (4-component Bernoulli mixture)."""
+    if name == "digits":
+        return load_digits_binary(seed=seed)
+    if name == "synthetic":
+        return bernoulli_mixture(seed=seed)
+    raise ValueError(f"unknown data set {name!r}; choose 'digits' or 'synthetic'")
+
+
+def make_experiment(backend: str, x_train: np.ndarray, config: WtaConfig,
+                    setup_kwargs: dict | None = None):
+    """(sim module or None, experiment) for ``backend`` in :data:`BACKENDS`."""
+    if backend == "reference":
+        return None, ReferenceWtaExperiment(x_train, config)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    import neurohw
+
+    sim = neurohw.backend(backend)
+    return sim, WtaExperiment(x_train, config, setup_kwargs)
+
+
+def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits",
+              config: WtaConfig | None = None, iterations: int = 300, seed: int = 1,
+              data_seed: int = 0, out: str | Path | None = None,
+              checkpoint: str | Path | None = None, progress: bool = False,
+              setup_kwargs: dict | None = None, eval_train: int | None = 600) -> dict[str, Any]:
+    """Train in the loop, then label the z-neurons on training data and score held-out data.
+
+    Parameters
+    ----------
+    backend
+        ``"reference"`` (numpy stochastic WTA), ``"nest"`` or ``"emulator"``.
+    dataset
+        ``"digits"``, ``"synthetic"`` or a :class:`BinaryDataset`.
+    iterations
+        HIL iterations (each presents ``config.batch`` samples).
+    eval_train
+        how many training samples label the neurons (None: all).
+
+    Returns a JSON-able dict: ``test`` and ``train`` scores (accuracy, H(label | winner) in bits),
+    ``components`` (synthetic data: correlation of each true component with its best match),
+    ``history`` and timing.
+    """
+    config = config or WtaConfig()
+    data = load_dataset(dataset, data_seed) if isinstance(dataset, str) else dataset
+    sim, experiment = make_experiment(backend, data.x_train, config, setup_kwargs)
+    rule = WtaStdpRule(experiment.n_inputs, config)
+    fingerprint = {"network": "wta", "backend": backend, "dataset": data.name,
+                   "config": config.as_dict(), "data_seed": data_seed}
+    trainer = HILTrainer(sim, experiment, rule, iterations=iterations, seed=seed,
+                         checkpoint_path=checkpoint, checkpoint_every=25, progress=progress,
+                         fingerprint=fingerprint)
+    started = time.perf_counter()
+    result = trainer.train()
+    train_s = time.perf_counter() - started
+    params = result.parameters
+    n_label = data.x_train.shape[0] if eval_train is None else min(eval_train,
+                                                                    data.x_train.shape[0])
+    started = time.perf_counter()
+    train_winners = experiment.winners(params, data.x_train[:n_label], seed=seed + 10_000)
+    test_winners = experiment.winners(params, data.x_test, seed=seed + 20_000)
+    eval_s = time.perf_counter() - started
+    n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    neuron_labels = label_neurons(train_winners, data.y_train[:n_label], config.n_z, n_classes)
+    report: dict[str, Any] = {
+        "backend": backend,
+        "dataset": data.name,
+        "classes": list(data.classes),
+        "n_z": config.n_z,
+        "iterations": iterations,
+        "presentations": iterations * config.batch,
+        "seed": seed,
+        "test": cluster_scores(test_winners, data.y_test, neuron_labels, n_classes),
+        "train": cluster_scores(train_winners, data.y_train[:n_label], neuron_labels, n_classes),
+        "neuron_labels": neuron_labels,
+        "train_wall_s": train_s,
+        "eval_wall_s": eval_s,
+        "history": result.history,
+    }
+    probabilities = learned_on_probabilities(params["weights"], data.n_features)
+    if data.components is not None:
+        match = match_components(probabilities, data.components)
+        report["components"] = {"correlation": match["correlation"], "index": match["index"],
+                                "min_correlation": match["min_correlation"]}
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        weight_images(probabilities, data.image_shape, out / "weights.png",
+                      titles=[f"z{k}: {lab}" for k, lab in enumerate(neuron_labels)])
+        save_history(result.history, out, keys=["batch_log_likelihood",
+                                                "z_spikes_per_presentation"])
+        np.savez(out / "parameters.npz", **{k: np.asarray(v) for k, v in params.items()})
+        report["out"] = str(out)
+    report["parameters"] = params
+    return report

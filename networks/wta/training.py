@@ -1,0 +1,359 @@
+"""In-the-loop training of the WTA circuit with ``neurohw.hil``, and its numpy reference twin.
+
+One iteration presents a batch of training samples (``batch`` presentations of ``duration`` ms
+separated by ``gap`` ms of silence), reads every input and z spike back, and applies the rules of
+:mod:`~neurohw.networks.wta.rules` on the host:
+
+* :class:`WtaStdpRule` -- a :class:`~neurohw.hil.LearningRule`: input-weight STDP and the
+  excitability rule with adaptive (variance-tracking) or constant learning rates;
+* :class:`WtaExperiment` -- the PyNN circuit (NEST or emulator) as an :class:`~neurohw.hil.Experiment`;
+* :class:`ReferenceWtaExperiment` -- the stochastic WTA of Nessler et al. (2013) simulated in numpy:
+  the circuit fires as a Poisson process of total rate ``z_rate`` during a presentation and each
+  spike is emitted by neuron ``k`` with probability ``softmax(u)_k``, ``u_k = sum_i w_ki y_i(t) +
+  w_k0`` (``y_i(t)`` = input i spiked within ``window`` ms). It produces spike trains that go
+  through exactly the same observation and rule code as the PyNN circuit.
+
+Both experiments evaluate a parameter set without learning through :meth:`winners`.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import asdict, dataclass, field
+from types import ModuleType
+from typing import Any
+
+import neo
+import numpy as np
+
+from neurohw.hil import Experiment, LearningRule
+from neurohw.networks.wta.circuit import CircuitParameters, build_wta_circuit
+from neurohw.networks.wta.data import on_off_code, rate_coded_spikes
+from neurohw.networks.wta.metrics import winners_from_spikes
+from neurohw.networks.wta.rules import (ConstantRate, VarianceTrackingRate, WtaRuleError,
+                                        excitability_update, homeostatic_excitability_update,
+                                        input_weight_update, inputs_active_before)
+
+__all__ = ["WtaConfig", "WtaStdpRule", "WtaExperiment", "ReferenceWtaExperiment",
+           "SpikeRecord", "presentation_onsets", "spikes_to_observables",
+           "mixture_log_likelihood"]
+
+
+@dataclass(frozen=True)
+class WtaConfig:
+    """Settings of a WTA training run (times in ms, rates in Hz).
+
+    ``input_replicas`` copies every ON/OFF input neuron (copies adjacent), which scales the drive
+    of small inputs up to what the LIF circuit is tuned for. ``log_c`` is ``log c`` of the STDP rule: weights live in ``[0, log_c]``, i.e. probabilities
+    down to ``exp(-log_c)`` are represented. ``eta_*`` bound the adaptive learning rates (or give
+    the constant one, ``learning_rate="constant"`` uses ``eta_max``). ``bias_rule`` picks the
+    excitability rule: ``"prior"`` (Nessler et al. 2013; ``w_k0 -> log p(k)``) or
+    ``"homeostatic"`` (every neuron used equally; evens out a chip's mismatch).
+    """
+
+    n_z: int = 20
+    log_c: float = 5.0
+    window: float = 10.0
+    duration: float = 50.0
+    gap: float = 30.0
+    rate_on: float = 100.0
+    rate_off: float = 0.0
+    batch: int = 10
+    learning_rate: str = "variance"
+    eta_min: float = 0.0005
+    eta_max: float = 0.005
+    initial_variance: float = 0.5
+    learn_bias: bool = True
+    bias_rule: str = "prior"
+    eta_bias: float = 0.0003
+    eta_homeostasis: float = 0.05
+    bias_min: float = -6.0
+    bias_max: float = 0.0
+    z_rate: float = 200.0
+    w_init_spread: float = 0.2
+    input_replicas: int = 1
+    circuit: CircuitParameters = field(default_factory=CircuitParameters)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def presentation_onsets(n: int, duration: float, gap: float, start: float = 1.0) -> np.ndarray:
+    """Onset (ms) of each of ``n`` presentations of ``duration`` ms with ``gap`` ms between."""
+    return start + np.arange(n) * (duration + gap)
+
+
+@dataclass
+class SpikeRecord:
+    """Spikes of one run as plain arrays (ms): one array per input neuron and per z-neuron.
+
+    ``annotations`` carries what the backend reported about the run (the emulator annotates its
+    neo Blocks with dropped input events, lost synapses, hardware time, ...).
+    """
+
+    inputs: list[np.ndarray]
+    z: list[np.ndarray]
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+
+def _neo_to_arrays(block: neo.Block, size: int) -> list[np.ndarray]:
+    """Spike times (ms) of a PyNN population's neo Block, one array per neuron (index order).
+
+    PyNN writes spike trains in ms; the unit is checked once per train by name so that the
+    slow unit-conversion machinery of ``quantities`` is only used when a backend differs.
+    """
+    out: list[np.ndarray] = [np.empty(0)] * size
+    for position, train in enumerate(block.segments[0].spiketrains):
+        index = int(train.annotations.get("source_index", position))
+        if train.dimensionality.string == "ms":
+            out[index] = np.asarray(train.magnitude, dtype=float)
+        else:
+            out[index] = np.asarray(train.rescale("ms").magnitude, dtype=float)
+    return out
+
+
+def spikes_to_observables(input_trains: list[np.ndarray], z_trains: list[np.ndarray],
+                          window: float) -> dict[str, np.ndarray]:
+    """Winners and pre-before-post activity of every z spike of a run.
+
+    Returns ``z_times`` (M,), ``winners`` (M,) and ``active`` (M, N) uint8.
+    """
+    lengths = np.array([t.size for t in z_trains], dtype=np.int64)
+    times = np.concatenate(z_trains) if lengths.sum() else np.empty(0)
+    ids = np.repeat(np.arange(len(z_trains)), lengths)
+    order = np.argsort(times, kind="stable")
+    times, ids = times[order], ids[order]
+    active = inputs_active_before(input_trains, times, window)
+    return {"z_times": times, "winners": ids, "active": active}
+
+
+class WtaStdpRule(LearningRule):
+    """STDP of the input weights and the excitability rule (Nessler et al. 2013), on the host.
+
+    Parameters ``weights`` (K, N) and ``bias`` (K,) are the log-domain ``w_ki`` and ``w_k0``.
+    The update uses the host's continuous parameters (the backend may realise quantised values;
+    the rule keeps the unquantised "shadow" values so that small steps accumulate).
+    """
+
+    def __init__(self, n_inputs: int, config: WtaConfig) -> None:
+        if config.learning_rate not in ("variance", "constant"):
+            raise WtaRuleError(f"learning_rate must be 'variance' or 'constant', got "
+                               f"{config.learning_rate!r}")
+        self.n_inputs = int(n_inputs)
+        self.config = config
+        self.rate: VarianceTrackingRate | ConstantRate | None = None
+
+    def _make_rate(self, weights: np.ndarray) -> None:
+        cfg = self.config
+        if cfg.learning_rate == "variance":
+            self.rate = VarianceTrackingRate(weights, cfg.initial_variance, cfg.eta_min,
+                                             cfg.eta_max)
+        else:
+            self.rate = ConstantRate(cfg.eta_max)
+
+    def initial_parameters(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        cfg = self.config
+        # exp(w_on) + exp(w_off) = c / 2 per pixel on average: p(on) = p(off) = 1/2, plus jitter
+        centre = cfg.log_c - np.log(2.0)
+        weights = centre + cfg.w_init_spread * rng.standard_normal((cfg.n_z, self.n_inputs))
+        weights = np.clip(weights, 0.0, cfg.log_c)
+        self._make_rate(weights)
+        return {"weights": weights, "bias": np.full(cfg.n_z, -np.log(cfg.n_z))}
+
+    def update(self, params, realised, observables, iteration, rng):
+        cfg = self.config
+        weights, bias = params["weights"], params["bias"]
+        if self.rate is None:
+            self._make_rate(weights)
+        winners, active = observables["winners"], observables["active"]
+        if winners.size == 0:
+            return {"weights": weights, "bias": bias}
+        eta = self.rate.rates(weights.shape)
+        delta = input_weight_update(weights, winners, active, np.exp(cfg.log_c), eta)
+        new_weights = np.clip(weights + delta, 0.0, cfg.log_c)
+        fired = np.bincount(winners, minlength=cfg.n_z) > 0
+        self.rate.observe(new_weights, fired[:, None])
+        new_bias = bias
+        if cfg.learn_bias:
+            if cfg.bias_rule == "prior":
+                step = excitability_update(bias, winners, cfg.eta_bias)
+            else:
+                step = homeostatic_excitability_update(bias, winners, cfg.eta_homeostasis)
+            new_bias = np.clip(bias + step, cfg.bias_min, cfg.bias_max)
+        return {"weights": new_weights, "bias": new_bias}
+
+    def metrics(self, params, realised, observables, iteration):
+        winners = observables["winners"]
+        n_pres = max(int(observables.get("n_presentations", 1)), 1)
+        counts = np.bincount(winners, minlength=self.config.n_z)
+        p = counts / max(counts.sum(), 1)
+        return {
+            "z_spikes_per_presentation": winners.size / n_pres,
+            "winner_entropy_bits": float(-np.sum(p[p > 0] * np.log2(p[p > 0]))),
+            "mean_rate": float(np.mean(self.rate.rates(params["weights"].shape)))
+            if self.rate is not None else float("nan"),
+            "batch_log_likelihood": float(observables.get("log_likelihood", np.nan)),
+        }
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {} if self.rate is None else self.rate.state_dict()
+
+    def load_state_dict(self, state) -> None:
+        if not state:
+            return
+        self.rate = VarianceTrackingRate(np.asarray(state["q"]), 0.0, self.config.eta_min,
+                                         self.config.eta_max)
+        self.rate.load_state_dict(state)
+
+
+def mixture_log_likelihood(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> float:
+    """Mean log-likelihood (nats per sample) of binary ``x`` under the WTA's implicit mixture.
+
+    Component k has ``p(pixel on) = e^w_on / (e^w_on + e^w_off)`` and prior ``softmax(bias)_k``.
+    """
+    n = x.shape[1]
+    on, off = weights[:, :n], weights[:, n:]
+    log_on = on - np.logaddexp(on, off)
+    log_off = off - np.logaddexp(on, off)
+    log_px = x @ log_on.T + (1 - x) @ log_off.T                      # (S, K)
+    log_prior = bias - np.logaddexp.reduce(bias)
+    return float(np.mean(np.logaddexp.reduce(log_px + log_prior, axis=1)))
+
+
+class _WtaExperimentBase(Experiment):
+    """Schedule and observation shared by the PyNN and the reference experiment."""
+
+    def __init__(self, x_train: np.ndarray, config: WtaConfig) -> None:
+        self.x_train = np.asarray(x_train, dtype=np.uint8)
+        self.config = config
+        self.codes_train = self.encode(self.x_train)
+        self.n_inputs = self.codes_train.shape[1]
+        self._batch_x: np.ndarray | None = None
+        self.params: dict[str, np.ndarray] = {}
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """ON/OFF code of binary samples, each input neuron repeated ``input_replicas`` times."""
+        return np.repeat(on_off_code(np.asarray(x, dtype=np.uint8)), self.config.input_replicas,
+                         axis=1)
+
+    def _schedule(self, codes: np.ndarray, rng: np.random.Generator):
+        cfg = self.config
+        onsets = presentation_onsets(codes.shape[0], cfg.duration, cfg.gap)
+        trains = rate_coded_spikes(codes, onsets, cfg.duration, cfg.rate_on, cfg.rate_off, rng,
+                                   resolution=cfg.circuit.timestep)
+        total = float(onsets[-1] + cfg.duration + cfg.gap) if codes.shape[0] else cfg.gap
+        return onsets, trains, total
+
+    @abstractmethod
+    def _simulate(self, trains: list[np.ndarray], onsets: np.ndarray, total: float,
+                  rng: np.random.Generator) -> SpikeRecord:
+        """Run the network on these input spikes (ms); return every input and z spike."""
+
+    def run(self, iteration: int, seed: int) -> SpikeRecord:
+        """Present ``config.batch`` training samples drawn with ``seed``; return the spikes.
+
+        (The PyNN experiment reads them from the neo Blocks PyNN returns; a plain
+        :class:`SpikeRecord` keeps the per-iteration cost of neo/quantities out of the loop.)
+        """
+        rng = np.random.default_rng(seed)
+        cfg = self.config
+        chosen = rng.integers(0, self.x_train.shape[0], size=cfg.batch)
+        self._batch_x = self.x_train[chosen]
+        onsets, trains, total = self._schedule(self.codes_train[chosen], rng)
+        return self._simulate(trains, onsets, total, rng)
+
+    def observe(self, block, iteration: int) -> dict[str, Any]:
+        obs = spikes_to_observables(block.inputs, block.z, self.config.window)
+        obs["n_presentations"] = self.config.batch
+        if self._batch_x is not None and self.params:
+            weights = self.params["weights"]
+            per_input = weights.reshape(weights.shape[0], -1, self.config.input_replicas)
+            obs["log_likelihood"] = mixture_log_likelihood(self._batch_x, per_input.mean(axis=2),
+                                                           self.params["bias"])
+        return obs
+
+    def winners(self, params: dict[str, np.ndarray], x: np.ndarray, seed: int,
+                chunk: int = 100) -> np.ndarray:
+        """The z-neuron answering each sample of ``x`` under ``params`` (no learning); -1: none."""
+        self.write_parameters(params)
+        codes = self.encode(x)
+        rng = np.random.default_rng(seed)
+        out = []
+        for start in range(0, codes.shape[0], chunk):
+            part = codes[start:start + chunk]
+            onsets, trains, total = self._schedule(part, rng)
+            z_trains = self._simulate(trains, onsets, total, rng).z
+            lengths = np.array([t.size for t in z_trains], dtype=np.int64)
+            times = np.concatenate(z_trains) if lengths.sum() else np.empty(0)
+            ids = np.repeat(np.arange(len(z_trains)), lengths)
+            out.append(winners_from_spikes(times, ids, onsets, self.config.duration,
+                                           self.config.n_z))
+        return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+
+
+class ReferenceWtaExperiment(_WtaExperimentBase):
+    """The stochastic WTA of Nessler et al. (2013) in numpy (no simulator needed; ``sim`` unused).
+
+    During each presentation the circuit fires as a Poisson process of total rate
+    ``config.z_rate`` (the effect of the shared inhibition); spike m is emitted by neuron k with
+    probability ``softmax(u(t_m))_k``, ``u_k = sum_i w_ki y_i(t_m) + w_k0``, where ``y_i(t)`` = 1
+    when input i spiked within ``config.window`` ms before t. Weights are clipped to
+    ``[0, log_c]`` as on the LIF circuit.
+    """
+
+    def build(self, sim: ModuleType | None) -> None:
+        self.params = {}
+
+    def write_parameters(self, params):
+        self.params = {"weights": np.clip(np.asarray(params["weights"], dtype=float), 0.0,
+                                          self.config.log_c),
+                       "bias": np.asarray(params["bias"], dtype=float)}
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def _simulate(self, trains, onsets, total, rng):
+        cfg = self.config
+        counts = rng.poisson(cfg.z_rate * cfg.duration * 1e-3, size=onsets.size)
+        times = np.repeat(onsets, counts) + rng.random(counts.sum()) * cfg.duration
+        times = np.sort(np.round(times / cfg.circuit.timestep) * cfg.circuit.timestep)
+        y = inputs_active_before(trains, times, cfg.window).astype(float)
+        u = y @ self.params["weights"].T + self.params["bias"]                   # (M, K)
+        p = np.exp(u - u.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        ids = (rng.random((times.size, 1)) > np.cumsum(p, axis=1)).sum(axis=1)
+        ids = np.minimum(ids, cfg.n_z - 1)
+        order = np.argsort(ids, kind="stable")
+        bounds = np.searchsorted(ids[order], np.arange(cfg.n_z + 1))
+        z_trains = np.split(times[order], bounds[1:-1])
+        return SpikeRecord(trains, z_trains, {"backend": "reference"})
+
+
+class WtaExperiment(_WtaExperimentBase):
+    """The LIF WTA circuit of :mod:`~neurohw.networks.wta.circuit` on a PyNN backend.
+
+    ``setup_kwargs`` go to ``sim.setup`` (e.g. ``chip_seed`` on the emulator).
+    """
+
+    def __init__(self, x_train: np.ndarray, config: WtaConfig,
+                 setup_kwargs: dict[str, Any] | None = None) -> None:
+        super().__init__(x_train, config)
+        self.setup_kwargs = dict(setup_kwargs or {})
+        self.circuit = None
+        self.last_annotations: dict[str, Any] = {}
+
+    def build(self, sim: ModuleType) -> None:
+        sim.setup(timestep=self.config.circuit.timestep, **self.setup_kwargs)
+        self.circuit = build_wta_circuit(sim, self.n_inputs, self.config.n_z, self.config.circuit)
+
+    def write_parameters(self, params):
+        weights = np.clip(np.asarray(params["weights"], dtype=float), 0.0, self.config.log_c)
+        self.params = {"weights": weights, "bias": np.asarray(params["bias"], dtype=float)}
+        realised_w, realised_b = self.circuit.write(weights, self.params["bias"])
+        return {"weights": realised_w, "bias": realised_b}
+
+    def _simulate(self, trains, onsets, total, rng):
+        input_block, z_block, start = self.circuit.present(trains, total)
+        annotations = {k: v for k, v in z_block.annotations.items()
+                       if isinstance(v, (int, float, str, bool))}
+        return SpikeRecord([t - start for t in _neo_to_arrays(input_block, self.n_inputs)],
+                           [t - start for t in _neo_to_arrays(z_block, self.config.n_z)],
+                           annotations)
