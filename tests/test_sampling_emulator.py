@@ -61,3 +61,20 @@ def test_cli_prints_one_json_object(emulator, capfd):
     assert report["backend"] == "emulator" and report["iterations"] == 2
     assert report["sampling_time_ms"] == 2000.0
     assert report["dkl_initial"] > 0 and report["dkl_final"] > 0
+
+
+def test_resumed_training_equals_uninterrupted_on_the_chip(emulator, tmp_path):
+    # the chip's noise generators are re-seeded per run (sim.reseed), so a resumed run sees the
+    # same noise as an uninterrupted one and ends with the same parameters
+    fit = ActivationFit(v_half=[-52.5, -52.5, -52.5], alpha=[8.3, 8.3, 8.3])
+    kwargs = dict(iterations=4, seed=2, n_units=3, iteration_ms=500.0, sampling_ms=500.0,
+                  activation_fit=fit, chip_seed=2)
+    straight = run_sampling_study("emulator", **kwargs)
+    assert straight["noise_reseeded"]
+    ckpt = tmp_path / "ckpt.npz"
+    run_sampling_study("emulator", **{**kwargs, "iterations": 2}, checkpoint=ckpt)
+    resumed = run_sampling_study("emulator", **kwargs, checkpoint=ckpt)
+    assert resumed["resumed_from"] == 2
+    np.testing.assert_array_equal(resumed["trained"]["weights"], straight["trained"]["weights"])
+    np.testing.assert_array_equal(resumed["trained"]["biases"], straight["trained"]["biases"])
+    assert resumed["dkl_final"] == straight["dkl_final"]
