@@ -1,0 +1,79 @@
+"""Reference-simulation experiments: one training run, loss vs correlation, loss vs delay."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from neurohw.networks.dendritic_balance.blas_threads import blas_single_threaded
+from neurohw.networks.dendritic_balance.evaluation import bar_selectivity, decoder_loss, fit_decoder
+from neurohw.networks.dendritic_balance.model import ModelConfig, NetworkState
+from neurohw.networks.dendritic_balance.reference import collect_responses, train_reference
+from neurohw.networks.dendritic_balance.tasks import BarsTask, ImagePatchTask
+
+
+@blas_single_threaded
+def evaluate_state(config: ModelConfig, state: NetworkState, task, seed: int,
+                   presentations: int = 20) -> dict[str, float]:
+    """Fit a decoder on one sample of responses, report the loss on an independent test sample."""
+    rng = np.random.default_rng([seed, 7919])
+    x_fit, r_fit, _ = collect_responses(config, state, task.sample, presentations, rng)
+    x_test, r_test, rate = collect_responses(config, state, task.sample, presentations, rng)
+    D = fit_decoder(x_fit, r_fit)
+    out = {"test_decoder_loss": decoder_loss(x_test, r_test, D),
+           "fit_decoder_loss": decoder_loss(x_fit, r_fit, D),
+           "zero_decoder_loss": decoder_loss(x_test, r_test, np.zeros_like(D)),
+           "test_rate_hz": rate}
+    if isinstance(task, BarsTask):
+        out.update(bar_selectivity(state.F, task.bars()))
+    return out
+
+
+def run_reference(rule: str = "db", task=None, presentations: int = 1500, seed: int = 1,
+                  config: ModelConfig | None = None, eval_presentations: int = 20) -> dict:
+    """Train with ``rule`` on ``task`` and evaluate; returns metrics, the state and the history."""
+    task = task if task is not None else BarsTask()
+    cfg = replace(config or default_config(task), rule=rule)
+    outcome = train_reference(cfg, task.sample, task.n_inputs, presentations, seed)
+    metrics = evaluate_state(cfg, outcome.state, task, seed, eval_presentations)
+    return {"metrics": metrics, "state": outcome.state, "history": outcome.history, "config": cfg}
+
+
+def default_config(task) -> ModelConfig:
+    """The settings used for each task (images: 32 neurons for 128 ON/OFF inputs)."""
+    if isinstance(task, ImagePatchTask):
+        return ModelConfig(n_z=32)
+    return ModelConfig()
+
+
+def loss_vs_correlation(ps=(0.0, 0.2, 0.4, 0.6, 0.8), seeds=(1, 2, 3), presentations: int = 1500,
+                        rules_=("sb", "db"), delay_steps: int = 0) -> dict:
+    """Test decoder loss on correlated bars for every (rule, p, seed)."""
+    out: dict = {"p": list(ps), "seeds": list(seeds)}
+    for rule in rules_:
+        table = np.zeros((len(ps), len(seeds)))
+        bars = np.zeros((len(ps), len(seeds)))
+        for a, p in enumerate(ps):
+            for b, seed in enumerate(seeds):
+                cfg = replace(ModelConfig(), delay_steps=delay_steps)
+                res = run_reference(rule, BarsTask(p=p), presentations, seed, cfg)
+                table[a, b] = res["metrics"]["test_decoder_loss"]
+                bars[a, b] = res["metrics"]["distinct_bars"]
+        out[rule] = {"loss": table.tolist(), "distinct_bars": bars.tolist()}
+    return out
+
+
+def loss_vs_delay(delays=(0, 1, 2, 4, 6), p: float = 0.0, seeds=(1, 2, 3), presentations: int = 1500,
+                  rules_=("sb", "db")) -> dict:
+    """Test decoder loss on bars for every (rule, inhibitory delay in steps of 1 ms, seed)."""
+    out: dict = {"delay_ms": list(delays), "seeds": list(seeds), "p": p}
+    for rule in rules_:
+        table = np.zeros((len(delays), len(seeds)))
+        for a, d in enumerate(delays):
+            for b, seed in enumerate(seeds):
+                cfg = replace(ModelConfig(), delay_steps=d)
+                res = run_reference(rule, BarsTask(p=p), presentations, seed, cfg)
+                table[a, b] = res["metrics"]["test_decoder_loss"]
+        out[rule] = {"loss": table.tolist()}
+    return out

@@ -1,0 +1,110 @@
+"""Tasks and the reference simulation: DB learns better codes than SB on correlated bars."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from neurohw.networks.dendritic_balance.errors import DendriticBalanceError
+from neurohw.networks.dendritic_balance.evaluation import bar_selectivity, decoder_loss, fit_decoder
+from neurohw.networks.dendritic_balance.experiments import run_reference
+from neurohw.networks.dendritic_balance.model import ModelConfig
+from neurohw.networks.dendritic_balance.reference import train_reference
+from neurohw.networks.dendritic_balance.tasks import BarsTask, ImagePatchTask, make_task
+
+
+def test_bars_have_two_bars_and_correlated_pairs_at_rate_p():
+    task = BarsTask(p=0.6)
+    x = task.sample(4000, np.random.default_rng(0))
+    bars = task.bars()
+    overlap = x @ bars.T                                  # 8 for a present bar, <= 1 otherwise
+    present = overlap >= 8 - 1e-9
+    assert np.all(present.sum(axis=1) == 2)
+    pairs = {tuple(sorted(p)) for p in task.correlated_pairs().tolist()}
+    is_pair = np.array([tuple(np.flatnonzero(row)) in pairs for row in present])
+    # p plus the chance that a random pair happens to be a correlated one (8 of 120 pairs)
+    expected = 0.6 + 0.4 * 8 / 120
+    assert abs(is_pair.mean() - expected) < 0.03
+    with pytest.raises(DendriticBalanceError, match="p must be in"):
+        BarsTask(p=1.5)
+
+
+def test_image_patches_are_on_off_split_and_whitened():
+    task = make_task("images")
+    assert isinstance(task, ImagePatchTask)
+    x = task.sample(2000, np.random.default_rng(1))
+    assert x.shape == (2000, 128) and np.all(x >= 0)
+    on, off = x[:, :64], x[:, 64:]
+    assert not np.any((on > 0) & (off > 0))               # a pixel is ON or OFF, never both
+    z = task.to_signed(x)
+    whitened = np.corrcoef(z[:, 0], z[:, 1])[0, 1]
+    from sklearn.datasets import load_sample_image
+    img = load_sample_image("china.jpg").astype(float).mean(axis=2)
+    raw = np.corrcoef(img[:, :-1].ravel(), img[:, 1:].ravel())[0, 1]
+    assert abs(whitened) < 0.6 < raw          # whitening removed most of the 1/f correlation
+    np.testing.assert_allclose(z.std(), task.gain, rtol=0.2)
+
+
+def test_same_seed_same_network():
+    task = BarsTask(p=0.5)
+    cfg = ModelConfig()
+    a = train_reference(cfg, task.sample, task.n_inputs, 20, seed=5).state
+    b = train_reference(cfg, task.sample, task.n_inputs, 20, seed=5).state
+    c = train_reference(cfg, task.sample, task.n_inputs, 20, seed=6).state
+    np.testing.assert_array_equal(a.F, b.F)
+    assert not np.array_equal(a.F, c.F)
+
+
+def test_decoder_fit_and_bar_selectivity_on_known_codes():
+    task = BarsTask(p=0.0)
+    bars = task.bars()
+    rng = np.random.default_rng(2)
+    r = (rng.random((500, 16)) < 0.2).astype(float)
+    x = np.minimum(r @ bars, 1.0)
+    D = fit_decoder(x, r)
+    assert decoder_loss(x, r, D) < decoder_loss(x, r, np.zeros_like(D))
+    perfect = bar_selectivity(bars, bars)
+    assert perfect["distinct_bars"] == 16 and perfect["single_bar_fraction"] == 1.0
+    pairs = np.maximum(bars[:8], bars[8:])
+    assert bar_selectivity(pairs, bars)["single_bar_fraction"] == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_short_bars_run_db_beats_sb(seed):
+    """p = 0.5: DB's test loss is clearly below SB's and DB's neurons become single bars."""
+    sb = run_reference("sb", BarsTask(p=0.5), presentations=300, seed=seed)["metrics"]
+    db = run_reference("db", BarsTask(p=0.5), presentations=300, seed=seed)["metrics"]
+    assert db["test_decoder_loss"] < 0.95 * sb["test_decoder_loss"], (db, sb)
+    assert db["distinct_bars"] >= 10 > sb["distinct_bars"], (db, sb)
+    for m in (db, sb):                                    # homeostasis holds the 20 Hz target
+        assert 15.0 < m["test_rate_hz"] < 25.0
+
+
+@pytest.mark.slow
+def test_delay_hurts_sb_but_not_db():
+    losses = {}
+    for rule in ("sb", "db"):
+        for d in (0, 5):
+            cfg = replace(ModelConfig(), delay_steps=d)
+            losses[rule, d] = np.mean([run_reference(rule, BarsTask(p=0.0), 1500, s, cfg)
+                                       ["metrics"]["test_decoder_loss"] for s in (1, 2)])
+    assert losses["sb", 5] > 1.3 * losses["sb", 0]
+    assert losses["db", 5] < 1.2 * losses["db", 0] + 0.005
+    assert losses["db", 5] < losses["sb", 5]
+
+
+def test_cli_prints_one_json_object_and_writes_figures(tmp_path, capfd):
+    import json
+
+    from neurohw.networks.dendritic_balance.cli import main
+
+    assert main(["--rule", "both", "--presentations", "5", "--json", "--out", str(tmp_path)]) == 0
+    report = json.loads(capfd.readouterr().out)
+    assert report["network"] == "dendritic-balance" and report["backend"] == "reference"
+    assert set(report["results"]) == {"sb", "db"}
+    assert report["db_minus_sb_test_loss"] == pytest.approx(
+        report["results"]["db"]["test_decoder_loss"] - report["results"]["sb"]["test_decoder_loss"])
+    for name in ("receptive_fields_db.png", "receptive_fields_sb.png", "metrics.json",
+                 "weights_db.npz", "history_sb.csv"):
+        assert (tmp_path / name).exists(), name
+    assert main(["--delay", "-1"]) == 2
