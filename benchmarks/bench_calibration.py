@@ -3,11 +3,13 @@
 ``run(quick=False)`` calibrates the whole chip (512 circuits, every parameter, chip_seed 3,
 preset bss1) as ``neurohw calibrate --chip-seed 3`` does; ``quick=True`` calibrates 64
 circuits. Spreads are measured on the chip (recordings), never read from the emulator's hidden
-state. Units: mV for potentials, relative for time constants and gains.
+state. The load average (1/5/15 min) is reported with the wall time. Units: mV for
+potentials, relative for time constants and gains.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 
@@ -23,6 +25,7 @@ def run(quick: bool = False) -> dict:
     out["wall_time_s"] = wall
     out["target_wall_time_s"] = 120.0
     out["quick"] = bool(quick)
+    out["load_average"] = list(os.getloadavg())       # 1/5/15 min: the machine is shared
     return out
 
 

@@ -67,10 +67,29 @@ def fit_relaxation(v: np.ndarray, dt: float, tau_grid: np.ndarray = TAU_GRID_MS,
     return tau, np.array(a, dtype=float), rms
 
 
+def _substep_weights(dt: float, tau_m: np.ndarray, tau_s: np.ndarray, cm_nF: float,
+                     substeps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Response of the membrane filter, after one sample interval ``dt``, to an input
+    ``exp(-s/tau_s) * (c0 + c1 * s/dt)`` nA over that interval (``s`` from its start),
+    integrated with ``substeps`` exponential-integrator sub-steps: returns the weights
+    ``(A, B)`` (mV per nA) of ``c0`` and ``c1``. ``tau_m`` has shape ``(n,)``, ``tau_s``
+    broadcasts against ``(n_candidates, n)``; results have shape ``(n_candidates, n)``."""
+    h = dt / substeps
+    frac = (np.arange(substeps) + 0.5) / substeps               # sub-step midpoints / dt
+    a_sub = np.exp(-h / tau_m)                                  # (n,)
+    gain_sub = tau_m / cm_nF * (1.0 - a_sub)                    # mV per nA over a sub-step
+    # filter decay from each sub-step's end to the end of the interval: (m, 1, n)
+    carry = (a_sub[None, :] ** (substeps - 1 - np.arange(substeps))[:, None])[:, None, :]
+    dec = np.exp(-frac[:, None, None] * dt / np.asarray(tau_s, dtype=float)[None])
+    A = (dec * carry).sum(0) * gain_sub
+    B = (dec * carry * frac[:, None, None]).sum(0) * gain_sub
+    return A, B
+
+
 def fit_conductance_psp(u: np.ndarray, dt: float, tau_m: np.ndarray, cm_nF: float,
                         drive_mV: np.ndarray, t0: float = 0.0,
-                        tau_grid: np.ndarray = np.geomspace(0.3, 60.0, 240)
-                        ) -> tuple[np.ndarray, np.ndarray]:
+                        tau_grid: np.ndarray = np.geomspace(0.3, 60.0, 240),
+                        substeps: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """Fit a conductance-based PSP exactly: ``C du/dt = -C/tau_m u + g(t) (D - u)`` with
     ``g(t) = g0 exp(-t/tau_s)`` from t = 0, ``u`` the deviation from the resting level
     (mV), ``D`` the driving force at rest (``E_rev - v_rest``, mV, one per trace).
@@ -78,49 +97,45 @@ def fit_conductance_psp(u: np.ndarray, dt: float, tau_m: np.ndarray, cm_nF: floa
     For each candidate ``tau_s`` the measured ``u`` itself supplies the driving force
     ``D - u(t)``, so the model is linear in ``g0``: ``u = g0 * k(t)`` with ``k`` the membrane
     filter applied to ``exp(-t/tau_s) (D - u(t))``; grid search over ``tau_s`` with ``g0`` in
-    closed form, parabolic refinement. Samples are at ``t0 + j*dt``. Returns
+    closed form, parabolic refinement. Between samples ``u`` is interpolated linearly and the
+    filter is integrated in ``substeps`` sub-steps (the continuous membrane, not a
+    sample-rate approximation of it). Samples are at ``t0 + j*dt``. Returns
     ``(tau_s_ms, g0_uS)``.
     """
     u = np.asarray(u, dtype=float)
     n_t, n = u.shape
     tau_m = np.broadcast_to(np.asarray(tau_m, dtype=float), (n,))
     drive = np.broadcast_to(np.asarray(drive_mV, dtype=float), (n,))
-    # u on a grid from t=0 (u(0)=0) with the samples; the input of a step uses the mean of
-    # its end points
     n_pre = max(1, int(round(t0 / dt)))                       # samples start at t0 >= dt
     full = np.vstack([np.zeros((n_pre, n)), u])              # row i: time i*dt, u(0) = 0
-    u_mid = 0.5 * (full[1:] + full[:-1])                      # (n_steps, n)
-    t_mid = (np.arange(full.shape[0] - 1) + 0.5) * dt
+    c0 = drive[None, :] - full[:-1]                          # driving force at interval start
+    c1 = -(full[1:] - full[:-1])                             # its linear change over it
+    t_start = np.arange(full.shape[0] - 1) * dt
     a = np.exp(-dt / tau_m)                                   # (n,)
-    gain_step = tau_m / cm_nF * (1.0 - a)                     # mV per nA held over a step
-    drv = drive[None, :] - u_mid                              # (n_steps, n)
-    decay = np.exp(-t_mid[:, None] / tau_grid[None, :])       # (n_steps, n_grid)
-    k = np.zeros((tau_grid.size, n))
-    num = np.zeros((tau_grid.size, n))
-    den = np.zeros((tau_grid.size, n))
-    uu = np.zeros(n)
-    for j in range(drv.shape[0]):
-        k = k * a + (decay[j][:, None] * drv[j][None, :]) * gain_step
-        if j + 1 >= n_pre:
-            y = full[j + 1]
-            num += k * y
-            den += k * k
-            uu += y * y
+
+    def sums(tau_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sums over samples of k*u and k*k, candidates ``tau_s`` of shape (n_cand, 1) or
+        (1, n) -> (n_cand, n)."""
+        A, B = _substep_weights(dt, tau_m, tau_s, cm_nF, substeps)
+        k = np.zeros(A.shape)
+        num = np.zeros(A.shape)
+        den = np.zeros(A.shape)
+        for j in range(c0.shape[0]):
+            k = k * a + np.exp(-t_start[j] / tau_s) * (A * c0[j] + B * c1[j])
+            if j + 1 >= n_pre:
+                y = full[j + 1]
+                num += k * y
+                den += k * k
+        return num, den
+
+    num, den = sums(tau_grid[:, None])
+    uu = (full[n_pre:] ** 2).sum(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         g0 = num / den
         cost = uu - num * g0
     tau_s = _refine(tau_grid, np.where(np.isfinite(cost), cost, np.inf))
-    # g0 at the refined tau_s
-    decay = np.exp(-t_mid[:, None] / tau_s[None, :])
-    kk = np.zeros(n)
-    num = np.zeros(n)
-    den = np.zeros(n)
-    for j in range(drv.shape[0]):
-        kk = kk * a + decay[j] * drv[j] * gain_step
-        if j + 1 >= n_pre:
-            num += kk * full[j + 1]
-            den += kk * kk
-    return tau_s, num / den
+    num, den = sums(tau_s[None, :])                           # g0 at the refined tau_s
+    return tau_s, num[0] / den[0]
 
 
 def plateau(v: np.ndarray, fraction: float = 0.5) -> np.ndarray:

@@ -6,7 +6,13 @@ Order of the steps (later ones depend on earlier ones):
    fast membrane), tau_m (relaxations over a large leak step; the fast membrane's tau_m is a
    second fit point), reset potential (held during
    the refractory period), PSPs on the fast membrane: tau_syn_E/I, reversal potentials and
-   synaptic conductance gains (exact conductance-PSP fits);
+   synaptic conductance gains ``syn_gain_E/I`` (exact conductance-PSP fits). Each receptor's
+   PSPs are measured at a level far from its reversal potential (excitatory -100 mV,
+   inhibitory -20 mV: a reversal-potential error of 1 mV moves the fitted conductance by
+   about 1 % instead of 5 % at a 35 mV driving force) and on the other side of it (which
+   fixes the reversal potential); the gain is the fitted peak conductance per requested
+   weight, at the nominal and a second gain code (the time constants are fitted from the
+   same PSPs, so they come before the gains by construction);
 2. threshold: spike/no-spike bisection of every circuit over its leak potential, set through
    the leak fit of step 1;
 3. verification of the membrane quantities at the calibrated codes, on a sample of circuits;
@@ -41,9 +47,14 @@ DEFAULT_SETTINGS = {
     "fast_tau_m_ms": 1.2, "leak_step_mV": [-100.0, -20.0],
     "reset_point_mV": -45.0, "refractory_span_codes": 80, "threshold_span_mV": 8.0,
     "syn_alt_ms": 2.5, "gain_alt": 1.3,
-    "psp_levels_mV": {"common": -35.0, "excitatory": 15.0, "inhibitory": -85.0},
-    "weight_uS": {"excitatory": 0.2, "inhibitory": 0.2}, "psp_repeats": 3,
-    "psp_window_tau": 4.0, "verify_every": 8,
+    # per receptor: [measurement level far from the reversal potential (large driving force,
+    # so a reversal-potential error hardly moves the fitted conductance), level on the other
+    # side of the reversal potential (fixes it)]
+    "psp_levels_mV": {"excitatory": [-100.0, 15.0], "inhibitory": [-20.0, -85.0]},
+    "weight_uS": {"excitatory": 0.1, "inhibitory": 0.15}, "psp_repeats": 3,
+    # PSPs of one measurement 6 tau_syn apart: at 4 the tail of one (e^-4 of its conductance)
+    # rode under the next and biased the gains by +1.5 %
+    "psp_window_tau": 6.0, "verify_every": 8,
 }
 
 
@@ -77,6 +88,21 @@ def _fit(preset, name, points: list[tuple[np.ndarray, np.ndarray]], n) -> Transf
 def _codes(fit: TransferFit, preset, name, target_bio, n) -> np.ndarray:
     hw = transfer.bio_to_hw(preset, name, np.broadcast_to(target_bio, (n,)))
     return fit.codes(hw, np.arange(n), preset.max_dac_code)
+
+
+RECEPTORS = ("excitatory", "inhibitory")
+
+
+def _psp_points(entries: list[tuple[dict, dict]]) -> list[tuple[int, dict]]:
+    """[(level code per receptor, (tau_syn code, gain code) per receptor), ...] -> PSP points
+    of :func:`~neurohw.hw_calibration.procedures.plan_session`: one segment per distinct
+    level, holding every receptor measured there (in order of first appearance)."""
+    by_level: dict[int, dict] = {}
+    for levels, codes in entries:
+        for rec in RECEPTORS:
+            if rec in codes:
+                by_level.setdefault(int(levels[rec]), {})[rec] = codes[rec]
+    return list(by_level.items())
 
 
 def _expand(a, circuits, n_total, fill=np.nan, dtype=float):
@@ -143,20 +169,17 @@ def calibrate_chip(chip_seed: int, preset: str = "bss1", targets: dict | None = 
     relax_steps = fast_steps + [(nominal_codes["tau_m"], t_lo, 3.0 * tau_target),
                                 (nominal_codes["tau_m"], t_hi, 3.0 * tau_target)]
     reset_codes = [nominal_codes["v_reset"], P.code_for(p, "v_reset", s["reset_point_mV"])]
-    # PSPs: both receptors at a common level, each also on the other side of its reversal
-    level_a = P.code_for(p, "v_rest", s["psp_levels_mV"]["common"])
-    level_b = {r: P.code_for(p, "v_rest", s["psp_levels_mV"][r]) for r in ("excitatory",
-                                                                          "inhibitory")}
+    # PSPs of each receptor at its measurement level (a) and on the other side of its
+    # reversal potential (b)
+    level_a = {r: P.code_for(p, "v_rest", s["psp_levels_mV"][r][0]) for r in RECEPTORS}
+    level_b = {r: P.code_for(p, "v_rest", s["psp_levels_mV"][r][1]) for r in RECEPTORS}
     names = {"excitatory": ("tau_syn_E", "syn_gain_E"), "inhibitory": ("tau_syn_I", "syn_gain_I")}
     ref = {r: (nominal_codes[sn], nominal_codes[gn]) for r, (sn, gn) in names.items()}
     # second fit point of tau_syn and of the gain in one segment (separate DACs: the PSP
     # shape gives tau_syn, its conductance the gain)
     alt = {r: (P.code_for(p, sn, s["syn_alt_ms"]), P.code_for(p, gn, s["gain_alt"]))
            for r, (sn, gn) in names.items()}
-    psp_points = [(level_a, ref),
-                  (level_b["excitatory"], {"excitatory": ref["excitatory"]}),
-                  (level_b["inhibitory"], {"inhibitory": ref["inhibitory"]}),
-                  (level_a, alt)]
+    psp_points = _psp_points([(level_a, ref), (level_b, ref)]) + _psp_points([(level_a, alt)])
     plan = P.plan_session(p, relax_steps, nominal_codes["v_rest"], reset_codes, fast,
                           psp_points, s["psp_window_tau"], psp_repeats=int(s["psp_repeats"]))
     say(f"membrane sessions: {sum(x.duration for x in plan.segments):.0f} ms each, "
@@ -177,7 +200,7 @@ def calibrate_chip(chip_seed: int, preset: str = "bss1", targets: dict | None = 
         guess = float(transfer.hw_to_bio(p, e_name, transfer.nominal_hw(
             p, e_name, bench.base_codes[e_name])))
         e_rev[rec], rows = P.synapse_parameters(m["psp"], rec, ref[rec][0], ref[rec][1],
-                                                level_a, level_b[rec], guess)
+                                                level_a[rec], level_b[rec], guess)
         syn_pts = [(sc, ts) for sc, _gc, ts, _g in rows]
         gain_pts = [(gc, g) for _sc, gc, _ts, g in rows]
         fits[sn] = _fit(p, sn, syn_pts, n)
@@ -210,8 +233,8 @@ def calibrate_chip(chip_seed: int, preset: str = "bss1", targets: dict | None = 
     vref = {r: (use[sn], use[gn]) for r, (sn, gn) in names.items()}
     vsteps = [(fast, t_lo, 6.0 * s["fast_tau_m_ms"]), (fast, t_hi, 6.0 * s["fast_tau_m_ms"]),
               (use["tau_m"], t_lo, 3.0 * tau_target), (use["tau_m"], t_hi, 3.0 * tau_target)]
-    vplan = P.plan_session(p, vsteps, use["v_rest"],
-                           [use["v_reset"]], fast, [(level_a, vref)], s["psp_window_tau"],
+    vplan = P.plan_session(p, vsteps, use["v_rest"], [use["v_reset"]], fast,
+                           _psp_points([(level_a, vref)]), s["psp_window_tau"],
                            psp_repeats=int(s["psp_repeats"]))
     # the spread across circuits needs a sample, not every circuit; spike-based quantities are
     # verified on all circuits

@@ -4,14 +4,15 @@
                       [--circuits N] [--json]
 
 Progress goes to stderr; ``--json`` prints one JSON object (per-parameter spread before and
-after, targets met, wall time, file) on stdout. Without ``--out`` the file goes to the per-user
-cache used by ``setup(calibration="auto")``.
+after, targets met, wall time, the machine's load average, file) on stdout. Without ``--out``
+the file goes to the per-user cache used by ``setup(calibration="auto")``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         s = report.summary(cal)
         s["file"] = str(path)
         s["wall_time_total_s"] = wall
+        # wall times on a shared machine mean little without its load (1/5/15 min averages)
+        s["load_average"] = list(os.getloadavg())
         emit_json(s)
     return 0
 

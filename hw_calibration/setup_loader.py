@@ -50,12 +50,18 @@ def targets_key(targets: dict[str, np.ndarray | float]) -> str:
     return h.hexdigest()[:10]
 
 
+#: Revision of the measurement procedure, part of the cache key: files cached by an older
+#: procedure (revision 1: synaptic gains not calibrated) are not reused by ``"auto"``.
+PROCEDURE_REVISION = 2
+
+
 def cache_path(chip_seed: int, preset: str, targets: dict | None = None) -> Path:
     """Cache file of the calibration of (preset, chip_seed) for ``targets`` (default targets
-    when None)."""
+    when None), made by the current :data:`PROCEDURE_REVISION`."""
     preset = get_preset(preset).name
     t = normalise_targets(targets, preset)
-    return cache_dir() / f"{preset}-chip{int(chip_seed)}-{targets_key(t)}.npz"
+    return cache_dir() / (f"{preset}-chip{int(chip_seed)}-{targets_key(t)}"
+                          f"-r{PROCEDURE_REVISION}.npz")
 
 
 def _looks_like_calibration(obj) -> bool:

@@ -62,7 +62,7 @@ def test_conductance_psp_fit_is_exact_without_noise_and_unbiased_with_noise():
     rng = np.random.default_rng(2)
     u, tm, ts, g0, drive = _conductance_psps(48, 0.2, rng, 0.0)
     fts, fg = analysis.fit_conductance_psp(u, 0.2, tm, 0.2, drive, t0=0.2)
-    # exact up to the step-wise (midpoint) treatment of the driving force
+    # exact up to the linear interpolation of the driving force between samples
     np.testing.assert_allclose(fts, ts, rtol=5e-3)
     np.testing.assert_allclose(fg, g0, rtol=5e-3)
     u, tm, ts, g0, drive = _conductance_psps(96, 0.2, rng, 0.15)
