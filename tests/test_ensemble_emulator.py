@@ -44,3 +44,13 @@ def test_default_ensemble_fits_one_chip_without_dropping_input(emulator_sim):
     assert run.annotations.get("lost_synapses", 0) == 0
     assert run.annotations.get("dropped_input_events", 0) == 0
     assert sum(len(st) for st in run.block.segments[0].spiketrains) > 0
+
+
+def test_default_disjoint_ensemble_reruns_identically_on_the_emulator(emulator_sim):
+    from neurohw.networks.ensemble.study import DEFAULT_SETTINGS, ensemble_config
+
+    config = ensemble_config(DEFAULT_SETTINGS, wiring_seed=1)
+    assert config.wiring == "disjoint"
+    runs = run_ensemble_twice(emulator_sim, config, setup_kwargs={"chip_seed": 0, "seed": 3},
+                              duration_ms=300.0)
+    assert_identical(runs)

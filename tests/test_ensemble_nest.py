@@ -23,8 +23,11 @@ from neurohw.networks.ensemble.study import (
 from neurohw.networks.sampling.network import default_activation_grid
 from neurohw.spikes import spike_time_arrays
 
+# A small ensemble for the structure/determinism tests: independently drawn partners (a
+# 10-network ensemble is too small for a dense disjoint wiring).
 SMALL = EnsembleConfig(n_networks=10, n_units=5, in_degree_exc=30, in_degree_inh=30,
-                       background_weight_exc=0.007, background_weight_inh=0.007)
+                       background_weight_exc=0.007, background_weight_inh=0.007,
+                       wiring="independent")
 
 
 def run_ensemble_twice(sim, config: EnsembleConfig, setup_kwargs=None, duration_ms=400.0):

@@ -13,7 +13,13 @@ from neurohw.networks.ensemble.statistics import (
     network_kl,
     network_moments,
 )
-from neurohw.networks.ensemble.wiring import background_pairs, network_of, recurrent_pairs
+from neurohw.networks.ensemble.rule import EnsembleRuleError
+from neurohw.networks.ensemble.wiring import (
+    background_pairs,
+    disjoint_background_pairs,
+    network_of,
+    recurrent_pairs,
+)
 from neurohw.networks.sampling.boltzmann import (
     random_boltzmann_machine,
     sampled_distribution,
@@ -29,6 +35,33 @@ def test_background_comes_only_from_other_networks_with_exact_in_degree():
     assert np.all(np.bincount(post, minlength=60) == 17)
     pairs = set(zip(pre.tolist(), post.tolist()))
     assert len(pairs) == pre.size                      # no duplicate synapse
+
+
+def test_disjoint_wiring_gives_the_units_of_a_network_no_shared_partner():
+    rng = np.random.default_rng(2)
+    (pre_e, post_e), (pre_i, post_i) = disjoint_background_pairs(20, 5, 9, 9, rng)
+    net = network_of(20, 5)
+    assert np.all(np.bincount(post_e, minlength=100) == 9)
+    assert np.all(np.bincount(post_i, minlength=100) == 9)
+    pre = np.concatenate([pre_e, pre_i])
+    post = np.concatenate([post_e, post_i])
+    assert np.all(net[pre] != net[post])
+    for m in range(20):                                # 90 distinct partners per network
+        partners = pre[net[post] == m]
+        assert partners.size == 90 and np.unique(partners).size == 90
+    # independent drawing, by contrast, makes units of a network share inputs
+    pre_x, post_x = background_pairs(20, 5, 9, np.random.default_rng(2))
+    shared = [np.unique(pre_x[net[post_x] == m]).size < 45 for m in range(20)]
+    assert any(shared)
+
+
+def test_disjoint_wiring_refuses_in_degrees_the_ensemble_cannot_supply():
+    with pytest.raises(EnsembleConfigError, match="disjoint"):
+        EnsembleConfig(n_networks=10, n_units=5, in_degree_exc=5, in_degree_inh=5)
+    EnsembleConfig(n_networks=10, n_units=5, in_degree_exc=5, in_degree_inh=5,
+                   wiring="independent")
+    with pytest.raises(EnsembleConfigError, match="wiring"):
+        EnsembleConfig(wiring="shared")
 
 
 def test_recurrent_pairs_are_all_ordered_pairs_inside_each_network():
@@ -97,3 +130,39 @@ def test_rule_metrics_are_zero_divergence_for_the_exact_target():
     assert metrics["dkl_median"] == pytest.approx(0.0, abs=1e-12)
     uniform = np.full_like(rule.target_p, 1 / 8)
     assert np.all(network_kl(uniform, rule.target_p) > 0)
+
+
+def test_cd_momentum_accumulates_and_round_trips_through_the_state_dict():
+    rng = np.random.default_rng(4)
+    targets = [random_boltzmann_machine(3, rng) for _ in range(2)]
+    rule = EnsembleCDRule(targets, learning_rate=1.0, decay_iterations=1e9, momentum=0.5)
+    params = rule.initial_parameters(rng)
+    obs = {"mean": rule.target_mean + 0.1, "pair": rule.target_pair}
+    first = rule.update(params, params, obs, iteration=0, rng=rng)
+    second = rule.update(first, first, obs, iteration=1, rng=rng)
+    np.testing.assert_allclose(first["biases"] - params["biases"], -0.1)
+    np.testing.assert_allclose(second["biases"] - first["biases"], -0.15)
+    clone = EnsembleCDRule(targets, learning_rate=1.0, decay_iterations=1e9, momentum=0.5)
+    clone.load_state_dict(rule.state_dict())
+    np.testing.assert_allclose(clone.update(second, second, obs, 2, rng)["biases"],
+                               rule.update(second, second, obs, 2, rng)["biases"])
+    with pytest.raises(EnsembleRuleError, match="ensemble size"):
+        EnsembleCDRule(targets[:1]).load_state_dict(rule.state_dict())
+    with pytest.raises(EnsembleRuleError, match="momentum"):
+        EnsembleCDRule(targets, momentum=1.0)
+
+
+def test_refinement_grid_probes_only_the_switching_interval_of_steep_neurons():
+    from neurohw.networks.ensemble.network import _unfittable, refinement_grid
+
+    levels = np.linspace(-60.0, -40.0, 5)
+    grid = np.repeat(levels[:, None], 3, axis=1)
+    smooth = 1 / (1 + np.exp(-(levels + 50.0) / 5.0))
+    step = (levels > -52.0).astype(float)              # jumps 0 -> 1 between -55 and -50 mV
+    stuck = np.full(5, 1.0)
+    p_on = np.column_stack([smooth, step, stuck])
+    np.testing.assert_array_equal(_unfittable(p_on, 0.02), [False, True, True])
+    fine = refinement_grid(grid, p_on, 3)
+    assert fine.shape == (3, 3)
+    np.testing.assert_allclose(fine[:, 1], [-53.75, -52.5, -51.25])
+    np.testing.assert_allclose(fine[:, 0], levels[:3])  # fittable neurons repeat their grid

@@ -28,10 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--networks", type=int, default=None,
                    help="number of sampling networks (default 20)")
     p.add_argument("--iterations", type=int, default=None,
-                   help="CD iterations for each background (default 30; quick 10)")
+                   help="CD iterations for each background (default 30; quick 20)")
     p.add_argument("--seed", type=int, default=1, help="targets, wiring and Poisson noise")
     p.add_argument("--quick", action="store_true",
-                   help="short smoke-test budget (10 iterations of 500 ms, 3000 ms evaluations)")
+                   help="short smoke-test budget (20 iterations of 500 ms, 3000 ms evaluations)")
     p.add_argument("--chip-seed", type=int, default=None,
                    help="emulator only: which emulated chip (its fixed-pattern noise)")
     p.add_argument("--calibration", default=None,

@@ -12,6 +12,8 @@ from neurohw.networks.sampling.neuron import SamplingNeuronConfig
 
 #: Background kinds an ensemble network can be built with.
 BACKGROUNDS = ("ensemble", "poisson")
+#: How background partners are drawn (see :mod:`.wiring`).
+WIRINGS = ("disjoint", "independent")
 
 
 class EnsembleConfigError(NeurohwError, ValueError):
@@ -31,12 +33,18 @@ class EnsembleConfig:
     et al. 2019, Sec. 2). A start-up kick (one spike per neuron from a ``SpikeSourceArray`` at a
     time in [``kick_start_ms``, ``kick_stop_ms``), weight ``kick_weight`` uS) starts the activity;
     nothing random runs afterwards. The kick is spread over ~60 ms so that ~100 neurons stay
-    within the bss1 host budget of 4 events per biological ms. With ``background="poisson"`` the same networks instead get
-    the private Poisson noise of :class:`SamplingNeuronConfig` (the baseline).
+    within the bss1 host budget of 4 events per biological ms. With ``background="poisson"`` the
+    same networks instead get the private Poisson noise of :class:`SamplingNeuronConfig` (the
+    baseline).
 
     Rest potentials that a bias translates to are clipped to ``v_rest_range`` (mV): on an
     uncalibrated chip a neuron with a wide activation function would otherwise ask for a leak
     potential the circuit cannot realise. The clipped value is what is read back as realised.
+
+    ``wiring="disjoint"`` (default) gives the units of one network pairwise disjoint sets of
+    presynaptic partners (no shared background input inside a network,
+    :func:`.wiring.disjoint_background_pairs`); ``"independent"`` draws every neuron's partners
+    independently (:func:`.wiring.background_pairs`), so units of a network share inputs.
 
     The wiring (which neuron feeds which, kick times) is drawn from ``wiring_seed`` on the host
     before the run; it is part of the network's structure, not run-time randomness.
@@ -44,15 +52,16 @@ class EnsembleConfig:
 
     n_networks: int = 20
     n_units: int = 5
-    in_degree_exc: int = 20
-    in_degree_inh: int = 20
-    background_weight_exc: float = 0.01     # uS
-    background_weight_inh: float = 0.01     # uS
+    in_degree_exc: int = 9
+    in_degree_inh: int = 9
+    background_weight_exc: float = 0.014    # uS
+    background_weight_inh: float = 0.014    # uS
     kick_weight: float = 0.1                # uS
     kick_start_ms: float = 1.0
     kick_stop_ms: float = 60.0
     background: str = "ensemble"
     wiring_seed: int = 1
+    wiring: str = "disjoint"
     timestep: float = 0.1                   # ms
     warmup_ms: float = 100.0                # ms simulated before each recorded window
     state_dt_ms: float = 1.0                # ms, sampling interval of the states z(t)
@@ -67,6 +76,8 @@ class EnsembleConfig:
         if self.background not in BACKGROUNDS:
             raise EnsembleConfigError(f"background must be one of {BACKGROUNDS}, got "
                                       f"{self.background!r}")
+        if self.wiring not in WIRINGS:
+            raise EnsembleConfigError(f"wiring must be one of {WIRINGS}, got {self.wiring!r}")
         available = (self.n_networks - 1) * self.n_units
         for name in ("in_degree_exc", "in_degree_inh"):
             k = getattr(self, name)
@@ -74,6 +85,12 @@ class EnsembleConfig:
                 raise EnsembleConfigError(
                     f"{name}={k} but only {available} neurons lie outside a neuron's own network; "
                     f"choose 0..{available} or enlarge the ensemble")
+        need = self.n_units * (self.in_degree_exc + self.in_degree_inh)
+        if self.wiring == "disjoint" and self.background == "ensemble" and need > available:
+            raise EnsembleConfigError(
+                f"disjoint wiring needs n_units * (in_degree_exc + in_degree_inh) = {need} "
+                f"distinct partners per network but only {available} neurons lie outside it; "
+                "lower the in-degrees, add networks or use wiring='independent'")
         for name in ("background_weight_exc", "background_weight_inh", "kick_weight"):
             if getattr(self, name) < 0:
                 raise EnsembleConfigError(f"{name} must be >= 0 uS, got {getattr(self, name)}")

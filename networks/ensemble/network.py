@@ -27,14 +27,18 @@ from types import ModuleType
 import numpy as np
 
 from neurohw.errors import NeurohwError
-from neurohw.networks.sampling.activation import ActivationFit, fit_logistic
+from neurohw.networks.sampling.activation import (
+    ActivationFit,
+    ActivationFitError,
+    fit_logistic,
+)
 from neurohw.networks.sampling.network import SampleRun, reseed_noise
 from neurohw.networks.sampling.translation import SynapticParameters
 from neurohw.spikes import refractory_states
 
 from .config import EnsembleConfig
 from .weights_io import write_weights
-from .wiring import background_pairs, kick_times, recurrent_pairs
+from .wiring import background_pairs, disjoint_background_pairs, kick_times, recurrent_pairs
 
 
 class EnsembleNetworkError(NeurohwError):
@@ -64,9 +68,17 @@ class EnsembleNetwork:
         rng = np.random.default_rng(self.config.wiring_seed)
         cfg = self.config
         self.recurrent = recurrent_pairs(cfg.n_networks, cfg.n_units)
-        self.background_exc = background_pairs(cfg.n_networks, cfg.n_units, cfg.in_degree_exc, rng)
-        self.background_inh = background_pairs(cfg.n_networks, cfg.n_units, cfg.in_degree_inh, rng)
+        if cfg.wiring == "disjoint" and cfg.background == "ensemble":
+            self.background_exc, self.background_inh = disjoint_background_pairs(
+                cfg.n_networks, cfg.n_units, cfg.in_degree_exc, cfg.in_degree_inh, rng)
+        else:
+            self.background_exc = background_pairs(cfg.n_networks, cfg.n_units,
+                                                   cfg.in_degree_exc, rng)
+            self.background_inh = background_pairs(cfg.n_networks, cfg.n_units,
+                                                   cfg.in_degree_inh, rng)
         self.kick_times_ms = kick_times(cfg.n_neurons, cfg.kick_start_ms, cfg.kick_stop_ms, rng)
+        #: neurons whose activation could not be fitted in the last measure_activation()
+        self.unfitted_neurons: list[int] = []
 
     @property
     def n_neurons(self) -> int:
@@ -187,12 +199,21 @@ class EnsembleNetwork:
                                  self.config.state_dt_ms, t_start=run.t_start, t_stop=run.t_stop)
 
     def measure_activation(self, v_rest_grid: np.ndarray, duration_ms: float, seed: int,
-                           p_min: float = 0.02) -> ActivationFit:
+                           p_min: float = 0.02, refine_points: int = 4,
+                           max_unfitted_fraction: float = 0.05) -> ActivationFit:
         """Fit every neuron's logistic activation p(z=1) vs v_rest, recurrent weights off.
 
         ``v_rest_grid``: (k,) rest potentials (mV) applied to all neurons, or (k, n) one per
         neuron and run (see :func:`balanced_grid`); one run of ``duration_ms`` per row (run r
         re-seeds the Poisson noise with ``seed + r``). Call :meth:`write` afterwards.
+
+        With ``refine_points > 0``, neurons that switch between two grid points too steeply for
+        the fit (fewer than two usable points -- e.g. outlier circuits of an uncalibrated chip)
+        get ``refine_points`` extra runs inside their switching interval (the other neurons
+        repeat grid levels meanwhile, which only adds data); all points are then fitted together.
+        Neurons that still do not respond (stuck on or off over the whole sweep), at most
+        ``max_unfitted_fraction`` of them, get the median v_half and alpha of the others and are
+        listed in :attr:`unfitted_neurons` (reported by the study); more raise the fit error.
         """
         n = self.n_neurons
         grid = np.asarray(v_rest_grid, dtype=float)
@@ -201,13 +222,36 @@ class EnsembleNetwork:
         if grid.ndim != 2 or grid.shape[1] != n or grid.shape[0] < 2:
             raise EnsembleNetworkError(f"v_rest_grid must be (k >= 2,) or (k, {n}), got "
                                        f"{np.shape(v_rest_grid)}")
+        n_eff = duration_ms / self.config.neuron.tau_refrac
+        self.unfitted_neurons = []
+        p_on = self._sweep(grid, duration_ms, seed)
+        try:
+            return fit_logistic(grid, p_on, n_eff=n_eff, p_min=p_min)
+        except ActivationFitError:
+            if refine_points <= 0:
+                raise
+        fine = refinement_grid(grid, p_on, refine_points, p_min)
+        p_fine = self._sweep(fine, duration_ms, seed + grid.shape[0])
+        grid, p_on = np.vstack([grid, fine]), np.vstack([p_on, p_fine])
+        bad = _unfittable(p_on, p_min)
+        if bad.sum() > max_unfitted_fraction * n:
+            return fit_logistic(grid, p_on, n_eff=n_eff, p_min=p_min)   # raises, names them
+        good = fit_logistic(grid[:, ~bad], p_on[:, ~bad], n_eff=n_eff, p_min=p_min)
+        v_half = np.full(n, np.median(good.v_half))
+        alpha = np.full(n, np.median(good.alpha))
+        v_half[~bad], alpha[~bad] = good.v_half, good.alpha
+        self.unfitted_neurons = np.flatnonzero(bad).tolist()
+        return ActivationFit(v_half, alpha, grid, p_on)
+
+    def _sweep(self, grid: np.ndarray, duration_ms: float, seed: int) -> np.ndarray:
+        """p(z=1) (k, n) of every neuron for each row of rest potentials (mV), weights off."""
+        n = self.n_neurons
         zeros = np.zeros((n, n))
         p_on = np.empty_like(grid)
         for row, v_rest in enumerate(grid):
             self.write(SynapticParameters(zeros, zeros, v_rest))
             p_on[row] = self.states(self.sample(duration_ms, seed + row)).mean(axis=0)
-        return fit_logistic(grid, p_on, n_eff=duration_ms / self.config.neuron.tau_refrac,
-                            p_min=p_min)
+        return p_on
 
     def host_input_events(self) -> int:
         """Spike events the host sends into the network (the start-up kick; Poisson sources run
@@ -228,3 +272,32 @@ def balanced_grid(levels: np.ndarray, n_neurons: int) -> np.ndarray:
     levels = np.asarray(levels, dtype=float)
     k = levels.size
     return levels[(np.arange(k)[:, None] + np.arange(n_neurons)[None, :]) % k]
+
+
+def _unfittable(p_on: np.ndarray, p_min: float, ceiling_fraction: float = 0.9) -> np.ndarray:
+    """(n,) bool: fewer than two points usable by :func:`fit_logistic` (same criteria)."""
+    usable = ((p_on >= p_min) & (p_on <= 1 - p_min)
+              & (p_on <= ceiling_fraction * p_on.max(axis=0)))
+    return usable.sum(axis=0) < 2
+
+
+def refinement_grid(grid: np.ndarray, p_on: np.ndarray, n_points: int,
+                    p_min: float = 0.02) -> np.ndarray:
+    """Extra sweep rows (n_points, n) for neurons whose measured p(z=1) jumps between two levels.
+
+    ``grid`` (k, n) rest potentials (mV) sorted ascending per neuron, ``p_on`` (k, n) measured.
+    A neuron with fewer than two points in [p_min, 1 - p_min] gets ``n_points`` levels evenly
+    inside the interval where its p first reaches half of its maximum; every other neuron gets
+    levels of its own grid again (rows 0, 1, ... cyclically).
+    """
+    grid = np.asarray(grid, dtype=float)
+    p_on = np.asarray(p_on, dtype=float)
+    k, n = grid.shape
+    steep = _unfittable(p_on, p_min)
+    upper = np.argmax(p_on >= 0.5 * p_on.max(axis=0), axis=0).clip(1, k - 1)   # (n,)
+    cols = np.arange(n)
+    lo, hi = grid[upper - 1, cols], grid[upper, cols]
+    frac = (np.arange(n_points) + 1.0) / (n_points + 1.0)
+    fine = lo[None, :] + frac[:, None] * (hi - lo)[None, :]
+    repeat = grid[np.arange(n_points) % k]
+    return np.where(steep[None, :], fine, repeat)

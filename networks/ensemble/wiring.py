@@ -49,3 +49,38 @@ def kick_times(n_neurons: int, start_ms: float, stop_ms: float,
                rng: np.random.Generator) -> np.ndarray:
     """One start-up spike time per neuron, uniform in [start_ms, stop_ms), rounded to 0.1 ms."""
     return np.round(rng.uniform(start_ms, stop_ms, size=n_neurons), 1)
+
+
+def disjoint_background_pairs(n_networks: int, n_units: int, in_degree_exc: int,
+                              in_degree_inh: int, rng: np.random.Generator
+                              ) -> tuple[tuple[np.ndarray, np.ndarray],
+                                         tuple[np.ndarray, np.ndarray]]:
+    """Background wiring in which the neurons of one network share no presynaptic partner.
+
+    For every network, ``n_units * (in_degree_exc + in_degree_inh)`` distinct neurons of the
+    *other* networks are drawn and dealt out: each unit gets its own ``in_degree_exc``
+    excitatory and ``in_degree_inh`` inhibitory partners, and no partner feeds two units of the
+    same network (nor one unit with both signs). Shared background input is what correlates
+    the noise of two neurons (Dold et al. 2019, Sec. 3: the ensemble approximates independent
+    noise only when cross-correlations of the background are small); within a network CD can
+    compensate pairwise correlations but not the higher-order ones, so the direct ones are
+    removed by construction. Returns ((pre, post) excitatory, (pre, post) inhibitory), sorted
+    by post.
+    """
+    n = n_networks * n_units
+    per_unit = in_degree_exc + in_degree_inh
+    need = n_units * per_unit
+    if need > n - n_units:
+        raise ValueError(f"disjoint background wiring needs n_units * (in_degree_exc + "
+                         f"in_degree_inh) = {need} partners per network but only {n - n_units} "
+                         "neurons lie outside it; lower the in-degrees or add networks")
+    net = network_of(n_networks, n_units)
+    keys = rng.random((n_networks, n))                    # [network, candidate pre]
+    keys[net, np.arange(n)] = np.inf                      # never from the own network
+    chosen = np.argsort(keys, axis=1)[:, :need]           # (N, n_units * per_unit)
+    chosen = chosen.reshape(n_networks * n_units, per_unit)   # row = post neuron m * n + i
+    exc = np.sort(chosen[:, :in_degree_exc], axis=1)
+    inh = np.sort(chosen[:, in_degree_exc:], axis=1)
+    post = np.arange(n)
+    return ((exc.ravel(), np.repeat(post, in_degree_exc)),
+            (inh.ravel(), np.repeat(post, in_degree_inh)))
