@@ -75,6 +75,19 @@ def validate_parameters(celltype_name: str, params: dict) -> None:
                 f"{celltype_name}: parameter {name} must be >= 0, got {arr[arr < 0][0]:g}")
 
 
+def _standard_parameters(population, names):
+    """PyNN parameters ``names`` of a Population or PopulationView, translated back from the
+    native (engine) names for standard cell types."""
+    celltype = population.celltype
+    if isinstance(celltype, StandardCellType):
+        if any(name in celltype.computed_parameters() for name in names):
+            native_names = celltype.get_native_names()
+        else:
+            native_names = celltype.get_native_names(*names)
+        return celltype.reverse_translate(population._get_native_parameters(*native_names))
+    return population._get_native_parameters(*names)
+
+
 class Assembly(common.Assembly):
     _simulator = simulator
 
@@ -84,13 +97,7 @@ class PopulationView(common.PopulationView):
     _simulator = simulator
 
     def _get_parameters(self, *names):
-        if isinstance(self.celltype, StandardCellType):
-            if any(name in self.celltype.computed_parameters() for name in names):
-                native_names = self.celltype.get_native_names()
-            else:
-                native_names = self.celltype.get_native_names(*names)
-            return self.celltype.reverse_translate(self._get_native_parameters(*native_names))
-        return self._get_native_parameters(*names)
+        return _standard_parameters(self, names)
 
     def _get_native_parameters(self, *names):
         parameter_dict = {}
@@ -155,13 +162,7 @@ class Population(common.Population):
         return PopulationView(self, selector, label)
 
     def _get_parameters(self, *names):
-        if isinstance(self.celltype, StandardCellType):
-            if any(name in self.celltype.computed_parameters() for name in names):
-                native_names = self.celltype.get_native_names()
-            else:
-                native_names = self.celltype.get_native_names(*names)
-            return self.celltype.reverse_translate(self._get_native_parameters(*native_names))
-        return self._get_native_parameters(*names)
+        return _standard_parameters(self, names)
 
     def _get_native_parameters(self, *names):
         return ParameterSpace({name: simplify(self._parameters[name]) for name in names},

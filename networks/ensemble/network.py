@@ -32,7 +32,7 @@ from neurohw.networks.sampling.activation import (
     ActivationFitError,
     fit_logistic,
 )
-from neurohw.networks.sampling.network import SampleRun, reseed_noise
+from neurohw.networks.sampling.network import SampleRun, read_synaptic_parameters, reseed_noise
 from neurohw.networks.sampling.translation import SynapticParameters
 from neurohw.spikes import refractory_states
 
@@ -170,11 +170,7 @@ class EnsembleNetwork:
     def read(self) -> SynapticParameters:
         """Realised recurrent weights (uS, [pre, post], 0 where no synapse) and rest potentials."""
         self._require_built()
-        exc = np.nan_to_num(np.asarray(self.exc.get("weight", format="array"), dtype=float))
-        inh = np.nan_to_num(np.asarray(self.inh.get("weight", format="array"), dtype=float))
-        v_rest = np.asarray(self.neurons.get("v_rest", simplify=False),
-                            dtype=float).reshape(self.n_neurons)
-        return SynapticParameters(exc, inh, v_rest)
+        return read_synaptic_parameters(self.exc, self.inh, self.neurons)
 
     # -- running ----------------------------------------------------------------------------
     def sample(self, duration_ms: float, seed: int | None = None) -> SampleRun:

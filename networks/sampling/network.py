@@ -80,6 +80,18 @@ def reseed_noise(sim: ModuleType, seed: int) -> bool:
     return False
 
 
+def read_synaptic_parameters(exc, inh, neurons) -> SynapticParameters:
+    """Read back what the backend realised for a sampling network (on the chip: quantised).
+
+    ``exc``/``inh`` are the recurrent Projections (weights in uS, read as [pre, post] arrays with
+    0 where there is no synapse); ``neurons`` is the Population whose ``v_rest`` (mV) is read.
+    """
+    exc_w = np.nan_to_num(np.asarray(exc.get("weight", format="array"), dtype=float))
+    inh_w = np.nan_to_num(np.asarray(inh.get("weight", format="array"), dtype=float))
+    v_rest = np.asarray(neurons.get("v_rest", simplify=False), dtype=float).reshape(neurons.size)
+    return SynapticParameters(exc_w, inh_w, v_rest)
+
+
 @dataclass
 class SampleRun:
     """One recorded sampling run: the neo Block and the window (ms) the states are read from."""
@@ -191,11 +203,7 @@ class SamplingNetwork:
     def read(self) -> SynapticParameters:
         """The realised weights (uS, [pre, post], 0 where no synapse) and rest potentials (mV)."""
         self._require_built()
-        exc = np.nan_to_num(np.asarray(self.exc.get("weight", format="array"), dtype=float))
-        inh = np.nan_to_num(np.asarray(self.inh.get("weight", format="array"), dtype=float))
-        v_rest = np.asarray(self.neurons.get("v_rest", simplify=False),
-                            dtype=float).reshape(self.n_units)
-        return SynapticParameters(exc, inh, v_rest)
+        return read_synaptic_parameters(self.exc, self.inh, self.neurons)
 
     # -- running ----------------------------------------------------------------------------
     def sample(self, duration_ms: float, seed: int) -> SampleRun:
