@@ -7,8 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from neurohw.networks.wta.data import (WtaDataError, bernoulli_mixture, load_digits_binary,
-                                       on_off_code, rate_coded_spikes)
+from neurohw.networks.wta.data import (WtaDataError, bernoulli_mixture, budget_rates,
+                                       load_digits_binary, on_off_code, on_only_code,
+                                       rate_coded_spikes)
 from neurohw.networks.wta.metrics import (cluster_scores, label_neurons, match_components,
                                           winners_from_spikes)
 from neurohw.networks.wta.run import train_wta
@@ -38,6 +39,22 @@ def test_on_off_code_and_rate_coding():
     # neuron 0 only in presentation 0, neuron 1 only in presentation 1, at ~400 Hz
     assert np.all((trains[0] >= 1) & (trains[0] < 51)) and np.all(trains[1] >= 101)
     assert 10 < trains[0].size < 35
+
+
+def test_budget_rates_fix_the_total_input_rate():
+    codes = on_only_code(np.array([[1, 1, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]]))
+    rates = budget_rates(codes, events_per_ms=2.0)
+    assert rates.tolist() == [1000.0, 500.0, 0.0]                # 2 events/ms shared by actives
+    onsets = np.array([1.0, 1001.0, 2001.0])
+    trains = rate_coded_spikes(codes, onsets, 1000.0, rates, 0.0, np.random.default_rng(1))
+    every = np.concatenate(trains)
+    per_pres = np.histogram(every, bins=[1.0, 1001.0, 2001.0, 3001.0])[0]
+    # ~2000 events in each non-empty presentation (Poisson, refractory-free), none in the empty one
+    assert abs(per_pres[0] - 2000) < 150 and abs(per_pres[1] - 2000) < 150 and per_pres[2] == 0
+    with pytest.raises(WtaDataError):
+        budget_rates(codes, 0.0)
+    with pytest.raises(WtaDataError):
+        rate_coded_spikes(codes, onsets, 10.0, np.ones(2), 0.0, np.random.default_rng(1))
 
 
 def test_winners_labels_and_scores():
@@ -116,3 +133,31 @@ def test_emulator_ideal_wta_short_training_beats_chance():
     _emulator_or_skip()
     report = _short_pynn_run("emulator", {"ideal": True})
     assert report["test"]["accuracy"] > report["test"]["chance"] + 0.25   # chance ~0.45
+
+
+def test_budgeted_input_code_fits_the_bss1_host_bandwidth():
+    """On the realistic bss1 chip (4 host events per biological ms) the 100 Hz ON/OFF code loses
+    a large share of its events; fixing the total rate at 3 events/ms keeps almost all of them.
+    The counts come from the emulator's neo annotation ``dropped_input_events``."""
+    _emulator_or_skip()
+    from neurohw.networks.wta.run import make_experiment
+
+    data = load_digits_binary(seed=0)
+    fractions = {}
+    for name, budget in (("fixed_100Hz", None), ("budget_3_per_ms", 3.0)):
+        config = replace(WtaConfig(n_z=8), batch=20, input_budget=budget)
+        sim, experiment = make_experiment("emulator", data.x_train, config, {"chip_seed": 0})
+        experiment.build(sim)
+        rng = np.random.default_rng(0)
+        experiment.write_parameters(_initial_params(config, experiment.n_inputs, rng))
+        record = experiment.run(0, seed=3)
+        obs = experiment.observe(record, 0)
+        assert obs["input_events"] > 0
+        fractions[name] = obs["dropped_input_events"] / obs["input_events"]
+    assert fractions["fixed_100Hz"] > 0.2
+    assert fractions["budget_3_per_ms"] < 0.02
+
+
+def _initial_params(config: WtaConfig, n_inputs: int, rng: np.random.Generator) -> dict:
+    return {"weights": np.clip(config.log_c - np.log(2) + 0.2 * rng.standard_normal(
+        (config.n_z, n_inputs)), 0, config.log_c), "bias": np.full(config.n_z, -np.log(config.n_z))}

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from neurohw.cliutil import emit_json, output_dir, say, stdout_to_stderr
 from neurohw.networks.wta.run import BACKENDS, train_wta
+from neurohw.networks.wta.circuit import CircuitParameters
 from neurohw.networks.wta.training import WtaConfig
 
 #: Per backend: (iterations, presentations per iteration, largest learning rate). The PyNN
@@ -26,6 +27,15 @@ BACKEND_DEFAULTS: dict[str, tuple[int, int, float]] = {
     "nest": (40, 40, 0.01),
     "emulator": (40, 40, 0.01),
 }
+
+#: Emulator input code: the bss1 chip accepts about 4 host events per biological ms (enforced
+#: per 10 ms window, see ``backends/emulator/chip/presets.py``); the default 100 Hz ON/OFF code
+#: sends 6.4 events/ms and loses ~40 % of them. The emulator default fixes the total input rate
+#: at 3 events/ms (Poisson fluctuations stay under the 40-events-per-window limit: 0.3 % dropped
+#: at chip_seed 0) and scales the synaptic weights up by the same factor (0.0027 -> 0.006 nA per
+#: log unit) so that the z-neurons get the drive they had at 6.4 events/ms.
+EMULATOR_INPUT_BUDGET = 3.0
+EMULATOR_WEIGHT_SCALE = 0.006
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-seed", type=int, default=0, help="seed of the data split")
     parser.add_argument("--chip-seed", type=int, default=None,
                         help="emulator only: which emulated chip")
+    parser.add_argument("--input-budget", type=float, default=None,
+                        help="total input events per biological ms (rate per active input = "
+                             "1000 * budget / active inputs; default: emulator "
+                             f"{EMULATOR_INPUT_BUDGET}, others: fixed 100 Hz per active input)")
     parser.add_argument("--checkpoint", default=None,
                         help="NPZ checkpoint to write and to resume from")
     parser.add_argument("--out", default=None, help="folder for weight images, history, params")
@@ -63,8 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     if iterations < 1 or batch < 1 or args.n_z < 2:
         say("neurohw train wta: --iterations and --batch must be >= 1 and --n-z >= 2")
         return 2
+    budget = args.input_budget
+    circuit = CircuitParameters()
+    if args.backend == "emulator":
+        budget = EMULATOR_INPUT_BUDGET if budget is None else budget
+        circuit = replace(circuit, weight_scale=EMULATOR_WEIGHT_SCALE)
+    if budget is not None and budget <= 0:
+        say("neurohw train wta: --input-budget must be positive")
+        return 2
     config = replace(WtaConfig(), n_z=args.n_z, batch=batch, eta_max=eta_max,
-                     bias_rule="prior" if args.backend == "reference" else "homeostatic")
+                     bias_rule="prior" if args.backend == "reference" else "homeostatic",
+                     input_budget=budget, circuit=circuit)
     setup_kwargs = {}
     if args.chip_seed is not None and args.backend == "emulator":
         setup_kwargs["chip_seed"] = args.chip_seed
@@ -89,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         if "components" in report:
             corr = ", ".join(f"{c:.3f}" for c in report["components"]["correlation"])
             print(f"true components matched with correlations {corr}")
+        host = report["host_input"]
+        print(f"host input events: {host['train_events'] + host['eval_events']} sent, "
+              f"{host['train_dropped'] + host['eval_dropped']} dropped "
+              f"({100 * host['dropped_fraction']:.2f} %)")
         if out is not None:
             print(f"plots and data in {out}")
     return 0

@@ -25,6 +25,8 @@ __all__ = [
     "load_digits_binary",
     "bernoulli_mixture",
     "on_off_code",
+    "on_only_code",
+    "budget_rates",
     "rate_coded_spikes",
 ]
 
@@ -142,6 +144,49 @@ def on_off_code(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x, 1 - x], axis=1)
 
 
+def on_only_code(x: np.ndarray) -> np.ndarray:
+    """ON-only code: (n, D) binary -> (n, D); only the pixels that are 1 drive an input neuron.
+
+    Half the input events of the ON/OFF code for the same information in a binary image (an
+    inactive pixel is one whose neuron stays silent), which matters when the host input
+    bandwidth is the bottleneck. With a fixed total input rate per presentation (see
+    :func:`budget_rates`) every input spike is a draw from the sample's active pixels, and the
+    STDP rule of Nessler et al. (2013) then fits a mixture of multinomials over input spikes
+    (their "input normalisation" condition holds because the total rate is constant).
+    """
+    x = np.asarray(x)
+    if x.ndim == 1:
+        x = x[None, :]
+    if not np.isin(x, (0, 1)).all():
+        raise WtaDataError("on_only_code expects binary (0/1) data")
+    return x.astype(np.uint8)
+
+
+def budget_rates(codes: np.ndarray, events_per_ms: float) -> np.ndarray:
+    """Rate (Hz) per active input neuron so that each presentation emits ``events_per_ms``.
+
+    ``codes`` is (P, N) 0/1; returns (P,) rates ``1000 * events_per_ms / n_active(p)`` (0 for a
+    presentation with no active input). The total input rate is then the same for every
+    presentation -- chosen below a chip's host input budget so that no event is dropped.
+    """
+    if not events_per_ms > 0:
+        raise WtaDataError(f"events_per_ms must be positive, got {events_per_ms}")
+    n_active = np.asarray(codes).sum(axis=1).astype(float)
+    with np.errstate(divide="ignore"):
+        return np.where(n_active > 0, 1000.0 * events_per_ms / n_active, 0.0)
+
+
+def _per_presentation(rate, n_pres: int, name: str) -> np.ndarray:
+    """A scalar or (P,) rate as a (P, 1) float array."""
+    rate = np.asarray(rate, dtype=float)
+    if rate.ndim == 0:
+        return np.full((n_pres, 1), float(rate))
+    if rate.shape != (n_pres,):
+        raise WtaDataError(f"{name} must be a scalar or have one entry per presentation "
+                           f"({n_pres}), got shape {rate.shape}")
+    return rate[:, None]
+
+
 def rate_coded_spikes(codes: np.ndarray, onsets: np.ndarray, duration: float, rate_on: float,
                       rate_off: float, rng: np.random.Generator, resolution: float = 0.1,
                       ) -> list[np.ndarray]:
@@ -156,7 +201,9 @@ def rate_coded_spikes(codes: np.ndarray, onsets: np.ndarray, duration: float, ra
     duration
         length of a presentation (ms); spikes fall in ``[onset, onset + duration)``.
     rate_on, rate_off
-        firing rate (Hz) of active and inactive input neurons.
+        firing rate (Hz) of active and inactive input neurons: scalars, or (P,) arrays giving a
+        rate per presentation (e.g. chosen so that every presentation fits a host event budget,
+        see :func:`budget_rates`).
     rng
         random generator (seeded by the caller).
     resolution
@@ -171,9 +218,11 @@ def rate_coded_spikes(codes: np.ndarray, onsets: np.ndarray, duration: float, ra
     if codes.ndim != 2 or codes.shape[0] != onsets.size:
         raise WtaDataError(f"codes must be (P, N) with P = len(onsets) = {onsets.size}, "
                            f"got {codes.shape}")
-    if duration <= 0 or rate_on < 0 or rate_off < 0:
-        raise WtaDataError("duration must be positive and rates non-negative")
     n_pres, n_in = codes.shape
+    rate_on = _per_presentation(rate_on, n_pres, "rate_on")
+    rate_off = _per_presentation(rate_off, n_pres, "rate_off")
+    if duration <= 0 or np.any(rate_on < 0) or np.any(rate_off < 0):
+        raise WtaDataError("duration must be positive and rates non-negative")
     rates = np.where(codes > 0, rate_on, rate_off)
     counts = rng.poisson(rates * duration * 1e-3)
     pres_idx = np.repeat(np.arange(n_pres), counts.sum(axis=1))

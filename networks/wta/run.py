@@ -20,7 +20,7 @@ from neurohw.networks.wta.metrics import (cluster_scores, label_neurons, learned
 from neurohw.networks.wta.training import (ReferenceWtaExperiment, WtaConfig, WtaExperiment,
                                            WtaStdpRule)
 
-__all__ = ["BACKENDS", "load_dataset", "make_experiment", "train_wta"]
+__all__ = ["BACKENDS", "load_dataset", "make_experiment", "pixel_probabilities", "train_wta"]
 
 BACKENDS = ("reference", "nest", "emulator")
 
@@ -45,6 +45,21 @@ def make_experiment(backend: str, x_train: np.ndarray, config: WtaConfig,
 
     sim = neurohw.backend(backend)
     return sim, WtaExperiment(x_train, config, setup_kwargs)
+
+
+def pixel_probabilities(weights: np.ndarray, n_features: int, config: WtaConfig) -> np.ndarray:
+    """What each z-neuron's weights say about every pixel (K, n_features), for images/matching.
+
+    ON/OFF code: ``p(pixel on | z_k)`` (see :func:`learned_on_probabilities`). ON-only code: the
+    rule's fixed point is ``w = log p(input spiked in the window | z_k) + log c``, so
+    ``exp(w - log c)`` (replicas averaged) is returned -- proportional to how often the pixel is
+    on in the samples the neuron wins.
+    """
+    weights = np.asarray(weights, dtype=float)
+    per_input = weights.reshape(weights.shape[0], -1, config.input_replicas).mean(axis=2)
+    if config.input_code == "on_only":
+        return np.exp(per_input - config.log_c)
+    return learned_on_probabilities(per_input, n_features)
 
 
 def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits",
@@ -105,7 +120,16 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
         "eval_wall_s": eval_s,
         "history": result.history,
     }
-    probabilities = learned_on_probabilities(params["weights"], data.n_features)
+    train_events = sum(h.get("input_events", 0) for h in result.history)
+    train_dropped = sum(h.get("dropped_input_events", 0) for h in result.history)
+    report["host_input"] = {
+        "train_events": int(train_events), "train_dropped": int(train_dropped),
+        "eval_events": int(experiment.eval_events["input_events"]),
+        "eval_dropped": int(experiment.eval_events["dropped_input_events"]),
+        "dropped_fraction": float((train_dropped + experiment.eval_events["dropped_input_events"])
+                                  / max(train_events + experiment.eval_events["input_events"], 1)),
+    }
+    probabilities = pixel_probabilities(params["weights"], data.n_features, config)
     if data.components is not None:
         match = match_components(probabilities, data.components)
         report["components"] = {"correlation": match["correlation"], "index": match["index"],

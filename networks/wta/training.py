@@ -28,7 +28,8 @@ import numpy as np
 
 from neurohw.hil import Experiment, LearningRule
 from neurohw.networks.wta.circuit import CircuitParameters, build_wta_circuit
-from neurohw.networks.wta.data import on_off_code, rate_coded_spikes
+from neurohw.networks.wta.data import (WtaDataError, budget_rates, on_off_code, on_only_code,
+                                       rate_coded_spikes)
 from neurohw.networks.wta.metrics import winners_from_spikes
 from neurohw.networks.wta.rules import (ConstantRate, VarianceTrackingRate, WtaRuleError,
                                         excitability_update, homeostatic_excitability_update,
@@ -49,6 +50,13 @@ class WtaConfig:
     the constant one, ``learning_rate="constant"`` uses ``eta_max``). ``bias_rule`` picks the
     excitability rule: ``"prior"`` (Nessler et al. 2013; ``w_k0 -> log p(k)``) or
     ``"homeostatic"`` (every neuron used equally; evens out a chip's mismatch).
+
+    ``input_code`` is ``"on_off"`` (Nessler et al. 2013: two neurons per pixel) or ``"on_only"``
+    (only the pixels that are 1 drive a neuron: half the host events). ``input_budget`` (events
+    per biological ms for the whole input population, or None) replaces ``rate_on``: each
+    presentation's active inputs then fire at ``1000 * input_budget / n_active`` Hz, so the total
+    input rate is fixed -- set it below a chip's host budget (bss1: 4 events/ms per 10 ms window)
+    and no input event is dropped.
     """
 
     n_z: int = 20
@@ -72,6 +80,8 @@ class WtaConfig:
     z_rate: float = 200.0
     w_init_spread: float = 0.2
     input_replicas: int = 1
+    input_code: str = "on_off"
+    input_budget: float | None = None
     circuit: CircuitParameters = field(default_factory=CircuitParameters)
 
     def as_dict(self) -> dict[str, Any]:
@@ -193,6 +203,8 @@ class WtaStdpRule(LearningRule):
             "mean_rate": float(np.mean(self.rate.rates(params["weights"].shape)))
             if self.rate is not None else float("nan"),
             "batch_log_likelihood": float(observables.get("log_likelihood", np.nan)),
+            "dropped_input_events": float(observables.get("dropped_input_events", 0)),
+            "input_events": float(observables.get("input_events", 0)),
         }
 
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -230,16 +242,24 @@ class _WtaExperimentBase(Experiment):
         self.n_inputs = self.codes_train.shape[1]
         self._batch_x: np.ndarray | None = None
         self.params: dict[str, np.ndarray] = {}
+        #: host input events generated and dropped (the emulator's neo annotation) in ``winners``
+        self.eval_events = {"input_events": 0, "dropped_input_events": 0}
 
     def encode(self, x: np.ndarray) -> np.ndarray:
-        """ON/OFF code of binary samples, each input neuron repeated ``input_replicas`` times."""
-        return np.repeat(on_off_code(np.asarray(x, dtype=np.uint8)), self.config.input_replicas,
-                         axis=1)
+        """ON/OFF (or ON-only) code of binary samples, each input neuron repeated
+        ``input_replicas`` times."""
+        coder = {"on_off": on_off_code, "on_only": on_only_code}.get(self.config.input_code)
+        if coder is None:
+            raise WtaDataError(f"input_code must be 'on_off' or 'on_only', got "
+                               f"{self.config.input_code!r}")
+        return np.repeat(coder(np.asarray(x, dtype=np.uint8)), self.config.input_replicas, axis=1)
 
     def _schedule(self, codes: np.ndarray, rng: np.random.Generator):
         cfg = self.config
         onsets = presentation_onsets(codes.shape[0], cfg.duration, cfg.gap)
-        trains = rate_coded_spikes(codes, onsets, cfg.duration, cfg.rate_on, cfg.rate_off, rng,
+        rate_on = cfg.rate_on if cfg.input_budget is None else budget_rates(codes,
+                                                                              cfg.input_budget)
+        trains = rate_coded_spikes(codes, onsets, cfg.duration, rate_on, cfg.rate_off, rng,
                                    resolution=cfg.circuit.timestep)
         total = float(onsets[-1] + cfg.duration + cfg.gap) if codes.shape[0] else cfg.gap
         return onsets, trains, total
@@ -265,7 +285,9 @@ class _WtaExperimentBase(Experiment):
     def observe(self, block, iteration: int) -> dict[str, Any]:
         obs = spikes_to_observables(block.inputs, block.z, self.config.window)
         obs["n_presentations"] = self.config.batch
-        if self._batch_x is not None and self.params:
+        obs["dropped_input_events"] = int(block.annotations.get("dropped_input_events", 0))
+        obs["input_events"] = int(block.annotations.get("input_events", 0))
+        if self._batch_x is not None and self.params and self.config.input_code == "on_off":
             weights = self.params["weights"]
             per_input = weights.reshape(weights.shape[0], -1, self.config.input_replicas)
             obs["log_likelihood"] = mixture_log_likelihood(self._batch_x, per_input.mean(axis=2),
@@ -282,7 +304,11 @@ class _WtaExperimentBase(Experiment):
         for start in range(0, codes.shape[0], chunk):
             part = codes[start:start + chunk]
             onsets, trains, total = self._schedule(part, rng)
-            z_trains = self._simulate(trains, onsets, total, rng).z
+            record = self._simulate(trains, onsets, total, rng)
+            z_trains = record.z
+            for key in ("input_events", "dropped_input_events"):
+                self.eval_events[key] += int(
+                    record.annotations.get(key, 0))
             lengths = np.array([t.size for t in z_trains], dtype=np.int64)
             times = np.concatenate(z_trains) if lengths.sum() else np.empty(0)
             ids = np.repeat(np.arange(len(z_trains)), lengths)
@@ -324,7 +350,8 @@ class ReferenceWtaExperiment(_WtaExperimentBase):
         order = np.argsort(ids, kind="stable")
         bounds = np.searchsorted(ids[order], np.arange(cfg.n_z + 1))
         z_trains = np.split(times[order], bounds[1:-1])
-        return SpikeRecord(trains, z_trains, {"backend": "reference"})
+        return SpikeRecord(trains, z_trains, {"backend": "reference", "dropped_input_events": 0,
+                                              "input_events": int(sum(t.size for t in trains))})
 
 
 class WtaExperiment(_WtaExperimentBase):
@@ -339,6 +366,7 @@ class WtaExperiment(_WtaExperimentBase):
         self.setup_kwargs = dict(setup_kwargs or {})
         self.circuit = None
         self.last_annotations: dict[str, Any] = {}
+        self._dropped_so_far = 0
 
     def build(self, sim: ModuleType) -> None:
         sim.setup(timestep=self.config.circuit.timestep, **self.setup_kwargs)
@@ -354,6 +382,12 @@ class WtaExperiment(_WtaExperimentBase):
         input_block, z_block, start = self.circuit.present(trains, total)
         annotations = {k: v for k, v in z_block.annotations.items()
                        if isinstance(v, (int, float, str, bool))}
+        # the emulator counts dropped host events cumulatively since setup(): take this run's share
+        dropped_total = int(annotations.get("dropped_input_events", 0))
+        annotations["dropped_input_events"] = dropped_total - self._dropped_so_far
+        self._dropped_so_far = dropped_total
+        annotations["input_events"] = int(sum(t.size for t in trains))
+        self.last_annotations = annotations
         return SpikeRecord([t - start for t in _neo_to_arrays(input_block, self.n_inputs)],
                            [t - start for t in _neo_to_arrays(z_block, self.config.n_z)],
                            annotations)
