@@ -82,11 +82,16 @@ def calibrate_into(path: Path, chip_seed: int, preset: str, targets: dict | None
                    quiet: bool = True) -> None:
     """Calibrate (preset, chip_seed) in a separate process and write the file to ``path``."""
     cmd = [sys.executable, "-m", "neurohw.hw_calibration.cli", "--chip-seed", str(int(chip_seed)),
-           "--preset", preset, "--out", str(path)]
+           "--preset", preset, "--out", str(path.resolve())]
     if targets is not None:
         t = normalise_targets(targets, preset)
         cmd += ["--targets-json", json.dumps({k: np.asarray(v).tolist() for k, v in t.items()})]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Run from the cache folder, not the caller's working directory: `python -m` puts the working
+    # directory first on sys.path, and in a clone of the neurohw repository its `neurohw/` source
+    # folder (without hw_calibration/, which installs as neurohw.hw_calibration) would shadow the
+    # installed package.
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=path.parent)
     if proc.returncode != 0 or not path.is_file():
         raise CalibrationError(
             f"automatic calibration of chip_seed={chip_seed}, preset={preset!r} failed "

@@ -224,3 +224,29 @@ def test_auto_uses_the_cache_entry(tmp_path, monkeypatch):
     with pytest.raises(CalibrationFileError, match="does not exist"):
         load_for_setup("auto", 6, "bss1")
     assert called and called[0][1] == 6
+
+
+def test_auto_calibration_runs_outside_the_callers_working_directory(tmp_path, monkeypatch):
+    # `python -m` puts the working directory first on sys.path: from the root of a neurohw clone
+    # its neurohw/ source folder would shadow the installed package (a non-editable install then
+    # finds no neurohw.hw_calibration), so the calibration process must start elsewhere.
+    import subprocess
+
+    from neurohw.hw_calibration import setup_loader
+
+    seen = {}
+
+    def fake_run(cmd, **kwargs):
+        seen.update(kwargs, cmd=cmd)
+        return subprocess.CompletedProcess(cmd, 1, "", "stopped by the test")
+
+    caller = tmp_path / "clone"
+    caller.mkdir()
+    monkeypatch.chdir(caller)
+    monkeypatch.setattr(setup_loader.subprocess, "run", fake_run)
+    target = tmp_path / "cache" / "chip.npz"
+    target.parent.mkdir()
+    with pytest.raises(Exception, match="stopped by the test"):
+        setup_loader.calibrate_into(target, 3, "bss1")
+    assert seen["cwd"] == target.parent
+    assert seen["cmd"][seen["cmd"].index("--out") + 1] == str(target.resolve())
