@@ -5,6 +5,9 @@ and PNG files into ``--out`` (default ``dendritic_balance_results``):
 
 * test decoder loss vs bar correlation p, SB and DB, several seeds (``loss_vs_p.*``);
 * test decoder loss vs lateral inhibitory delay (``loss_vs_delay.*``);
+* ``--parts transfer``: networks trained without delay, evaluated with each delay, next to networks
+  trained with it (``delay_transfer.json``) -- separates the delay's effect on the learned code from
+  its effect on learning;
 * learned receptive fields on bars (p = 0.5) and on whitened image patches (``rf_*.png``).
 
     python examples/dendritic_balance_experiments.py --out results   # ~10 min on one core
@@ -20,8 +23,8 @@ import time
 import numpy as np
 
 from neurohw.cliutil import output_dir, say, to_json, write_json_atomic
-from neurohw.networks.dendritic_balance.experiments import (loss_vs_correlation, loss_vs_delay,
-                                                            run_reference)
+from neurohw.networks.dendritic_balance.experiments import (delay_transfer, loss_vs_correlation,
+                                                            loss_vs_delay, run_reference)
 from neurohw.networks.dendritic_balance.plots import loss_curve_plot, receptive_fields_plot
 from neurohw.networks.dendritic_balance.tasks import BarsTask, ImagePatchTask
 
@@ -37,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="dendritic_balance_results")
     ap.add_argument("--quick", action="store_true", help="fewer points, seeds and presentations")
     ap.add_argument("--parts", default="p,delay,rf",
-                    help="comma-separated subset of: p (loss vs p), delay, rf (receptive fields)")
+                    help="comma-separated subset of: p (loss vs p), delay, rf (receptive fields), transfer "
+                         "(no-delay training evaluated with delay; not in the default)")
     ap.add_argument("--ps", default=None, help="comma-separated p values (default 0,.2,.4,.6,.8)")
     ap.add_argument("--delays", default=None, help="comma-separated delays in ms (default 0,2,5,10)")
     ap.add_argument("--seeds", default=None, help="comma-separated seeds (default 1,2,3)")
@@ -69,6 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         loss_curve_plot(list(delays), {r.upper(): np.array(by_d[r]["loss"]) for r in ("sb", "db")},
                         out / "loss_vs_delay.png", "lateral inhibitory delay (ms)", "bars, p = 0")
         summary["loss_vs_delay"] = _summary(by_d, "delay_ms")
+
+    if "transfer" in parts:
+        say("delay transfer (trained without delay, evaluated with delay) ...")
+        tr = delay_transfer(delays=delays, p=0.0, seeds=seeds, presentations=n)
+        write_json_atomic(out / "delay_transfer.json", tr)
+        summary["delay_transfer"] = {
+            rule: {key: {"mean": np.mean(tr[rule][key], axis=1).round(5).tolist(),
+                         "std": np.std(tr[rule][key], axis=1).round(5).tolist()}
+                   for key in ("trained_without_delay", "trained_with_delay")}
+            for rule in ("sb", "db")} | {"delay_ms": tr["delay_ms"]}
 
     fields = {}
     for task in ((BarsTask(p=0.5), ImagePatchTask()) if "rf" in parts else ()):

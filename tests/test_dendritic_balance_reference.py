@@ -108,3 +108,12 @@ def test_cli_prints_one_json_object_and_writes_figures(tmp_path, capfd):
                  "weights_db.npz", "history_sb.csv"):
         assert (tmp_path / name).exists(), name
     assert main(["--delay", "-1"]) == 2
+
+
+def test_db_code_learned_without_delay_survives_a_10ms_delay():
+    """The learned DB code is itself delay-robust; the loss growth comes from learning under delay."""
+    from neurohw.networks.dendritic_balance.experiments import delay_transfer
+    out = delay_transfer(delays=(0, 10), seeds=(1,), presentations=300, rules_=("db",))
+    (no_delay,), (with_delay,) = out["db"]["trained_without_delay"]
+    assert out["db"]["trained_with_delay"][0] == [no_delay]         # delay 0: same trained network
+    assert with_delay < 1.10 * no_delay, out
