@@ -232,3 +232,48 @@ def test_hw_neuron_accepts_code_zero_and_refuses_codes_out_of_range(sim):
         h.set(tau_w=1024)
     with pytest.raises(InvalidParameterValueError, match="tau_m = -1 "):
         sim.Population(1, sim.HWNeuron(tau_m=-1))
+
+
+def test_each_distortion_is_a_switch_of_its_own(sim):
+    """setup(distortions=...) turns single distortions off; the others stay on."""
+    def dropped_events(**kw):
+        sim.setup(timestep=0.1, chip_seed=4, **kw)
+        src = sim.Population(200, sim.SpikeSourceArray(spike_times=np.arange(0.1, 50.0, 0.1)))
+        p = sim.Population(3, sim.IF_cond_exp())
+        sim.Projection(src, p, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(2)),
+                       sim.StaticSynapse(weight=0.001))
+        p.record("spikes")
+        sim.run(50.0)
+        return p.get_data().segments[0].annotations
+
+    realistic = dropped_events()
+    assert realistic["dropped_input_events"] > 0 and realistic["distortions_off"] == "none"
+    unlimited = dropped_events(distortions={"host_bandwidth_limit": False})
+    assert unlimited["dropped_input_events"] == 0
+    assert unlimited["distortions_off"] == "host_bandwidth_limit"
+
+    requested = np.random.default_rng(5).uniform(0.0005, 0.003, size=(20, 3))
+
+    def read_back(**kw):
+        sim.setup(timestep=0.1, chip_seed=4, **kw)
+        src = sim.Population(20, sim.SpikeSourceArray(spike_times=[1.0]))
+        p = sim.Population(3, sim.IF_cond_exp())
+        prj = sim.Projection(src, p, sim.AllToAllConnector(), sim.StaticSynapse(weight=requested))
+        sim.run(2.0)
+        return np.asarray(prj.get("weight", format="array"))
+
+    np.testing.assert_array_equal(read_back(distortions={"weight_quantisation": False}),
+                                  requested)
+    quantised = read_back()  # realistic: codes 0..15 x a per-row (presynaptic source) scale
+    assert not np.allclose(quantised, requested)
+    levels = quantised / quantised.max(axis=1, keepdims=True) * 15
+    np.testing.assert_allclose(levels, np.round(levels), atol=1e-9)
+
+
+def test_unknown_or_contradictory_distortion_switches_are_refused(sim):
+    from pyNN import errors
+
+    with pytest.raises(errors.InvalidParameterValueError, match="membrane_noise"):
+        sim.setup(timestep=0.1, distortions={"no_such_effect": False})
+    with pytest.raises(errors.InvalidParameterValueError, match="ideal=True"):
+        sim.setup(timestep=0.1, ideal=True, distortions={"membrane_noise": True})

@@ -74,8 +74,10 @@ class ChipWiring:
                     f"neurohw.hw_calibration.load_for_setup ({err}); pass a calibration object "
                     f"or None") from err
             calibration = load_for_setup(calibration, opts.chip_seed, opts.preset)
+        switches = ChipSwitches(**{**ChipSwitches.realistic().to_dict(),
+                                   **(opts.distortions or {})})
         self.chip = Chip(preset=opts.preset, chip_seed=opts.chip_seed, seed=opts.seed,
-                         switches=ChipSwitches.realistic(), calibration=calibration,
+                         switches=switches, calibration=calibration,
                          strict=opts.strict, n_chips=opts.n_chips)
 
     # -- placement -----------------------------------------------------------------------
@@ -199,8 +201,10 @@ class ChipWiring:
         self.dropped_events += int(dropped)
         return [np.asarray(k, dtype=float) for k in kept]
 
-    def chip_switches_ideal_poisson(self) -> bool:
-        return False
+    def uses_shared_noise_generators(self) -> bool:
+        """True when SpikeSourcePoisson maps to the chip's few shared generators (otherwise
+        every source is an independent Poisson process, as in ideal mode)."""
+        return self.chip is not None and self.chip.switches.shared_noise_generators
 
     def poisson_events(self, pop, rates, start, duration, t0, t1, rng):
         """On-chip generator trains for a SpikeSourcePoisson population, as (global step of
@@ -239,7 +243,8 @@ class ChipWiring:
     # -- reporting -----------------------------------------------------------------------
     def annotations(self) -> dict:
         """neo annotations (DESIGN): backend, preset, acceleration, hardware duration, chip
-        identity, calibration id, dropped input events, lost synapses."""
+        identity, calibration id, dropped input events, lost synapses, and which distortions are
+        switched off (comma-separated ChipSwitches names, "none" or "all")."""
         state = self.state
         opts = state.options
         out = {
@@ -257,7 +262,11 @@ class ChipWiring:
             "dropped_input_events": int(self.dropped_events),
             "lost_synapses": int(self.lost_synapses),
         }
-        if self.chip is not None:
+        if self.chip is None:
+            out["distortions_off"] = "all"
+        else:
+            off = [name for name, on in self.chip.switches.to_dict().items() if not on]
+            out["distortions_off"] = ",".join(off) or "none"
             out["routing_delay_ms"] = float(self.chip.routing_delay_ms)
             out["clock_period_ms"] = float(self.chip.preset.clock_period_bio_ms)
         return out

@@ -15,7 +15,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
     Besides PyNN's ``timestep``/``min_delay``/``max_delay`` (ms) it takes the emulator keywords
     ``chip_seed``, ``seed``, ``preset`` ("bss1"/"bss2"), ``ideal``, ``calibration`` (None, a path,
-    a calibration object or "auto"), ``n_chips``, ``strict`` and ``allow_synapse_loss`` (see
+    a calibration object or "auto"), ``n_chips``, ``strict``, ``allow_synapse_loss`` and
+    ``distortions`` (single chip distortions off/on, e.g. ``{"membrane_noise": False}``; see
     :class:`~neurohw.backends.emulator.options.EmulatorOptions`). PyNN's other extras
     (``threads``, ``verbosity``, ...) are accepted and ignored. Returns the MPI rank (0).
     """

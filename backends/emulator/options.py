@@ -20,7 +20,9 @@ class EmulatorOptions:
     pseudo-random sources; preset: "bss1" (default) or "bss2"; ideal: switch every distortion
     off; calibration: None, a path, a calibration object or "auto"; n_chips: number of chips;
     strict: out-of-range parameters raise (False: clip with a warning); allow_synapse_loss: drop
-    and report synapses beyond the fan-in limit instead of failing.
+    and report synapses beyond the fan-in limit instead of failing; distortions: switch single
+    chip distortions off or on, e.g. ``{"membrane_noise": False}`` (names: the fields of
+    :class:`~neurohw.backends.emulator.chip.ChipSwitches`; unnamed ones stay on).
     """
 
     chip_seed: int = 0
@@ -31,6 +33,7 @@ class EmulatorOptions:
     n_chips: int = 1
     strict: bool = True
     allow_synapse_loss: bool = False
+    distortions: dict | None = None
 
     @classmethod
     def from_setup(cls, extra: dict) -> "EmulatorOptions":
@@ -64,4 +67,30 @@ class EmulatorOptions:
                     f"setup(n_chips={n!r}) must be an integer >= 1")
             opts.n_chips = int(n)
         opts.calibration = extra.get("calibration")
+        opts.distortions = _distortions(extra.get("distortions"), opts.ideal)
         return opts
+
+
+def _distortions(value: Any, ideal: bool) -> dict | None:
+    """Validate ``setup(distortions=...)``: a mapping of ChipSwitches names to booleans."""
+    if value is None:
+        return None
+    from .chip import ChipSwitches
+
+    known = list(ChipSwitches.realistic().to_dict())
+    if isinstance(value, ChipSwitches):
+        value = value.to_dict()
+    if not isinstance(value, dict):
+        raise errors.InvalidParameterValueError(
+            f"setup(distortions=...) takes a dict such as {{'membrane_noise': False}}, got "
+            f"{type(value).__name__}; switch names: {', '.join(known)}")
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise errors.InvalidParameterValueError(
+            f"setup(distortions=...) has unknown switch(es) {unknown}; use any of: "
+            f"{', '.join(known)}")
+    if ideal and any(bool(v) for v in value.values()):
+        raise errors.InvalidParameterValueError(
+            "setup(ideal=True) switches every distortion off; drop distortions=... or use "
+            "ideal=False with the switches you want")
+    return {name: bool(flag) for name, flag in value.items()}

@@ -265,7 +265,7 @@ class Population(common.Population):
         duration = np.broadcast_to(np.asarray(self._parameters["duration"], float),
                                    (self.size,))
         engine = simulator.state.engine
-        if engine.chip is not None and not engine.chip_switches_ideal_poisson():
+        if engine.uses_shared_noise_generators():
             steps, idx = engine.poisson_events(self, rates, start, duration, t0, t1, rng)
             return ("events", steps, idx)
         rate_per_ms = rates / 1000.0
