@@ -8,10 +8,14 @@ and PNG files into ``--out`` (default ``dendritic_balance_results``):
 * ``--parts transfer``: networks trained without delay, evaluated with each delay, next to networks
   trained with it (``delay_transfer.json``) -- separates the delay's effect on the learned code from
   its effect on learning;
+* ``--parts timestep``: the delay modelled as the paper's Fig. 5 does it, as a coarse simulation
+  time step that delays all inhibition including a neuron's own (``loss_vs_timestep.*``);
 * learned receptive fields on bars (p = 0.5) and on whitened image patches (``rf_*.png``).
 
-    python examples/dendritic_balance_experiments.py --out results   # ~10 min on one core
-    python examples/dendritic_balance_experiments.py --quick         # ~1 min, fewer points
+    python examples/dendritic_balance_experiments.py --out results   # ~25 min on one core
+    python examples/dendritic_balance_experiments.py --quick         # ~2 min, fewer points
+
+Every image is presented for 100 ms (:data:`REFERENCE_PRESENTATION_MS`, as in the authors' code).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import numpy as np
 
 from neurohw.cliutil import output_dir, say, to_json, write_json_atomic
 from neurohw.networks.dendritic_balance.experiments import (delay_transfer, loss_vs_correlation,
-                                                            loss_vs_delay, run_reference)
+                                                            loss_vs_delay, loss_vs_timestep,
+                                                            run_reference)
 from neurohw.networks.dendritic_balance.plots import loss_curve_plot, receptive_fields_plot
 from neurohw.networks.dendritic_balance.tasks import BarsTask, ImagePatchTask
 
@@ -41,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer points, seeds and presentations")
     ap.add_argument("--parts", default="p,delay,rf",
                     help="comma-separated subset of: p (loss vs p), delay, rf (receptive fields), transfer "
-                         "(no-delay training evaluated with delay; not in the default)")
+                         "(no-delay training evaluated with delay), timestep (delay as a coarse time "
+                         "step, as in the paper's Fig. 5); the last two are not in the default")
     ap.add_argument("--ps", default=None, help="comma-separated p values (default 0,.2,.4,.6,.8)")
     ap.add_argument("--delays", default=None, help="comma-separated delays in ms (default 0,2,5,10)")
+    ap.add_argument("--timesteps", default=None,
+                    help="comma-separated time steps in ms for --parts timestep (default 1,2,5,10)")
     ap.add_argument("--seeds", default=None, help="comma-separated seeds (default 1,2,3)")
     args = ap.parse_args(argv)
     out = output_dir(args.out)
@@ -55,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     seeds = tuple(int(v) for v in args.seeds.split(",")) if args.seeds else seeds
     ps = tuple(float(v) for v in args.ps.split(",")) if args.ps else ps
     delays = tuple(int(v) for v in args.delays.split(",")) if args.delays else delays
+    timesteps = (1.0, 2.0, 5.0, 10.0)
+    timesteps = tuple(float(v) for v in args.timesteps.split(",")) if args.timesteps else timesteps
     t0 = time.perf_counter()
     summary: dict = {"presentations": n, "seeds": list(seeds)}
 
@@ -83,6 +93,15 @@ def main(argv: list[str] | None = None) -> int:
                          "std": np.std(tr[rule][key], axis=1).round(5).tolist()}
                    for key in ("trained_without_delay", "trained_with_delay")}
             for rule in ("sb", "db")} | {"delay_ms": tr["delay_ms"]}
+
+    if "timestep" in parts:
+        say("loss vs simulation time step (delay of all inhibition) ...")
+        by_dt = loss_vs_timestep(timesteps=timesteps, p=0.0, seeds=seeds, presentations=n)
+        write_json_atomic(out / "loss_vs_timestep.json", by_dt)
+        loss_curve_plot(list(timesteps), {r.upper(): np.array(by_dt[r]["loss"]) for r in ("sb", "db")},
+                        out / "loss_vs_timestep.png", "time step = delay of all inhibition (ms)",
+                        "bars, p = 0")
+        summary["loss_vs_timestep"] = _summary(by_dt, "dt_ms")
 
     fields = {}
     for task in ((BarsTask(p=0.5), ImagePatchTask()) if "rf" in parts else ()):

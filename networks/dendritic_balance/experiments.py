@@ -1,4 +1,5 @@
-"""Reference-simulation experiments: a training run, loss vs p, loss vs delay, delay transfer."""
+"""Reference-simulation experiments: a training run, loss vs p, loss vs delay (lateral delay or,
+as in the paper, a coarse time step), delay transfer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from neurohw.networks.dendritic_balance.blas_threads import blas_single_threaded
+from neurohw.networks.dendritic_balance.errors import DendriticBalanceError
 from neurohw.networks.dendritic_balance.evaluation import bar_selectivity, decoder_loss, fit_decoder
 from neurohw.networks.dendritic_balance.model import ModelConfig, NetworkState
 from neurohw.networks.dendritic_balance.reference import collect_responses, train_reference
@@ -40,11 +42,21 @@ def run_reference(rule: str = "db", task=None, presentations: int = 1500, seed: 
     return {"metrics": metrics, "state": outcome.state, "history": outcome.history, "config": cfg}
 
 
+#: Duration of one input presentation in the reference experiments (ms). The authors' simulations
+#: (Mikulasch, Rudelt & Priesemann 2021, public code: ``presentationLength = 100`` ms at
+#: ``dt = 1`` ms) present every image for 100 ms; with 40-ms presentations the first 10 ms of an
+#: image (a delay of 10 ms) make up a quarter of all learning samples, in which lateral inhibition
+#: still reports the previous image, and DB then learns duplicate and pair-like fields.
+REFERENCE_PRESENTATION_MS = 100.0
+
+
 def default_config(task) -> ModelConfig:
-    """The settings used for each task (images: 32 neurons for 128 ON/OFF inputs)."""
-    if isinstance(task, ImagePatchTask):
-        return ModelConfig(n_z=32)
-    return ModelConfig()
+    """The reference settings for each task: 100-ms presentations (see
+    :data:`REFERENCE_PRESENTATION_MS`); images: 32 neurons for 128 ON/OFF inputs."""
+    base = ModelConfig()
+    steps = int(round(REFERENCE_PRESENTATION_MS / base.dt))
+    n_z = 32 if isinstance(task, ImagePatchTask) else base.n_z
+    return replace(base, steps_per_presentation=steps, n_z=n_z)
 
 
 def loss_vs_correlation(ps=(0.0, 0.2, 0.4, 0.6, 0.8), seeds=(1, 2, 3), presentations: int = 1500,
@@ -56,7 +68,7 @@ def loss_vs_correlation(ps=(0.0, 0.2, 0.4, 0.6, 0.8), seeds=(1, 2, 3), presentat
         bars = np.zeros((len(ps), len(seeds)))
         for a, p in enumerate(ps):
             for b, seed in enumerate(seeds):
-                cfg = replace(ModelConfig(), delay_steps=delay_steps)
+                cfg = replace(default_config(BarsTask(p=p)), delay_steps=delay_steps)
                 res = run_reference(rule, BarsTask(p=p), presentations, seed, cfg)
                 table[a, b] = res["metrics"]["test_decoder_loss"]
                 bars[a, b] = res["metrics"]["distinct_bars"]
@@ -72,7 +84,7 @@ def loss_vs_delay(delays=(0, 1, 2, 4, 6), p: float = 0.0, seeds=(1, 2, 3), prese
         table = np.zeros((len(delays), len(seeds)))
         for a, d in enumerate(delays):
             for b, seed in enumerate(seeds):
-                cfg = replace(ModelConfig(), delay_steps=d)
+                cfg = replace(default_config(BarsTask(p=p)), delay_steps=d)
                 res = run_reference(rule, BarsTask(p=p), presentations, seed, cfg)
                 table[a, b] = res["metrics"]["test_decoder_loss"]
         out[rule] = {"loss": table.tolist()}
@@ -94,11 +106,41 @@ def delay_transfer(delays=(0, 5, 10), p: float = 0.0, seeds=(1, 2, 3), presentat
         transfer = np.zeros((len(delays), len(seeds)))
         trained = np.zeros((len(delays), len(seeds)))
         for b, seed in enumerate(seeds):
-            base = run_reference(rule, task, presentations, seed, replace(ModelConfig(), delay_steps=0))
+            base = run_reference(rule, task, presentations, seed,
+                                 replace(default_config(task), delay_steps=0))
             for a, d in enumerate(delays):
                 cfg = replace(base["config"], delay_steps=d)
                 transfer[a, b] = evaluate_state(cfg, base["state"], task, seed)["test_decoder_loss"]
                 res = base if d == 0 else run_reference(rule, task, presentations, seed, cfg)
                 trained[a, b] = res["metrics"]["test_decoder_loss"]
         out[rule] = {"trained_without_delay": transfer.tolist(), "trained_with_delay": trained.tolist()}
+    return out
+
+
+def loss_vs_timestep(timesteps=(1.0, 2.0, 5.0, 10.0), p: float = 0.0, seeds=(1, 2, 3),
+                     presentations: int = 1500, rules_=("sb", "db")) -> dict:
+    """Test decoder loss when the delay is modelled as in the paper's Fig. 5: a coarse time step.
+
+    Mikulasch et al. (2021) scan the simulation time step ``dt`` from 0.1 to 7 ms (natural
+    scenes): spikes of one step reach every neuron, *including* the neuron itself, only in the
+    next step, so ``dt`` is an inhibitory transmission delay for all inhibition and also the
+    shortest interval between two spikes of a neuron. Here ``dt`` (ms) replaces the 1-ms step,
+    with no extra delay (``delay_steps = 0``) and 100-ms presentations.
+    """
+    out: dict = {"dt_ms": [float(v) for v in timesteps], "seeds": list(seeds), "p": p}
+    task = BarsTask(p=p)
+    for dt in timesteps:
+        if dt <= 0 or abs(REFERENCE_PRESENTATION_MS / dt - round(REFERENCE_PRESENTATION_MS / dt)) > 1e-9:
+            raise DendriticBalanceError(
+                f"time step {dt} ms must be > 0 and divide the {REFERENCE_PRESENTATION_MS:g}-ms "
+                "presentation (e.g. 1, 2, 4, 5, 10)")
+    for rule in rules_:
+        table = np.zeros((len(timesteps), len(seeds)))
+        for a, dt in enumerate(timesteps):
+            cfg = replace(default_config(task), dt=float(dt),
+                          steps_per_presentation=int(round(REFERENCE_PRESENTATION_MS / dt)))
+            for b, seed in enumerate(seeds):
+                res = run_reference(rule, task, presentations, seed, cfg)
+                table[a, b] = res["metrics"]["test_decoder_loss"]
+        out[rule] = {"loss": table.tolist()}
     return out

@@ -24,7 +24,7 @@ class ModelConfig:
     rule: str = "db"
     n_z: int = 16
     dt: float = 1.0                 # ms per step
-    steps_per_presentation: int = 40
+    steps_per_presentation: int = 40  # in-the-loop runs; the reference experiments use 100
     tau_psp: float = 10.0           # ms
     target_rate: float = 0.02       # spikes per ms per neuron (20 Hz)
     delay_steps: int = 0            # extra inhibitory transmission delay, in steps of dt
