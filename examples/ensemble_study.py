@@ -23,6 +23,9 @@ print(f"  Poisson noise, trained:          {report['median_dkl_poisson_trained']
 print(f"  ensemble noise, direct mapping:  {report['median_dkl_ensemble_untrained']:.4f}")
 print(f"  ensemble noise, trained:         {report['median_dkl_final']:.4f}")
 print(f"  ratio ensemble / Poisson (trained): {report['ratio_ensemble_to_poisson']:.2f}")
+for label, parts in report["dkl_decomposition"].items():
+    print(f"  {label}: moment part {parts['median_moment']:.4f} (what CD can still fix), "
+          f"higher-order part {parts['median_higher_order']:.4f} (noise structure + finite window)")
 print(f"  random sources while the ensemble runs: {report['random_sources']}")
 events = report["host_input_events"]
 print(f"  host input events: ensemble {events['ensemble_total']} (start-up kick only); Poisson "

@@ -88,11 +88,17 @@ def test_short_cd_training_lowers_the_median_dkl_of_the_ensemble_on_nest(nest_si
                                       300.0, seed=5)
     net = EnsembleNetwork(config)
     experiment = EnsembleExperiment(net, fit, sample_ms=400.0)
-    rule = EnsembleCDRule(targets, learning_rate=1.0, decay_iterations=5.0)
+    # the study's update rule: natural-gradient steps, Polyak average of the last half
+    settings = DEFAULT_SETTINGS
+    rule = EnsembleCDRule(targets, learning_rate=settings.learning_rate,
+                          decay_iterations=settings.decay_iterations,
+                          preconditioner=settings.preconditioner, damping=settings.damping,
+                          average_from=6)
     experiment.build(nest_sim)
     before, _ = evaluate(experiment, rule.initial_parameters(None), rule, 1500.0, seed=0)
     result = HILTrainer(nest_sim, experiment, rule, iterations=12, seed=2,
                         progress=False).train()
-    after, _ = evaluate(experiment, result.parameters, rule, 1500.0, seed=0)
+    after, _ = evaluate(experiment, rule.averaged_parameters(result.parameters), rule, 1500.0,
+                        seed=0)
     assert np.median(after) < 0.6 * np.median(before), (np.median(before), np.median(after))
     assert random_sources(nest_sim).count == 0

@@ -11,14 +11,18 @@ Built on :mod:`neurohw.networks.sampling` (neurons, activation fit, weight trans
 
 * :class:`EnsembleConfig`, :class:`EnsembleNetwork` -- the ensemble (or, for the baseline, the
   same networks with private Poisson noise), one PyNN population on any backend;
-* :class:`EnsembleExperiment`, :class:`EnsembleCDRule` -- simultaneous CD training in the loop;
+* :class:`EnsembleExperiment`, :class:`EnsembleCDRule` -- simultaneous CD training in the loop
+  (optionally natural-gradient steps, :func:`natural_gradient_step`, and Polyak averaging);
+* :func:`dkl_decomposition` -- D_KL split into a moment part and a higher-order part;
 * :func:`random_sources` -- inspect a built network for random sources;
 * :func:`run_ensemble_study` -- ensemble vs Poisson noise, the numbers the README reports.
 """
 
 from .config import EnsembleConfig, EnsembleConfigError
+from .diagnostics import dkl_decomposition
 from .experiment import EnsembleExperiment, observe_states
 from .inspection import RandomSourceReport, random_sources
+from .natural_gradient import natural_gradient_step
 from .network import EnsembleNetwork, EnsembleNetworkError
 from .rule import EnsembleCDRule, EnsembleRuleError
 from .study import DEFAULT_SETTINGS, QUICK_SETTINGS, StudySettings, run_ensemble_study
@@ -27,5 +31,5 @@ __all__ = [
     "EnsembleConfig", "EnsembleConfigError", "EnsembleNetwork", "EnsembleNetworkError",
     "EnsembleExperiment", "observe_states", "EnsembleCDRule", "EnsembleRuleError",
     "RandomSourceReport", "random_sources", "StudySettings", "DEFAULT_SETTINGS",
-    "QUICK_SETTINGS", "run_ensemble_study",
+    "QUICK_SETTINGS", "run_ensemble_study", "dkl_decomposition", "natural_gradient_step",
 ]
