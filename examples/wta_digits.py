@@ -6,15 +6,19 @@ majority class of the training samples it wins, and scores held-out digits. Writ
 
     python examples/wta_digits.py --backend reference --out wta_digits
     python examples/wta_digits.py --backend nest --iterations 40 --batch 40
+    python examples/wta_digits.py --backend emulator --iterations 40 --batch 40
+
+The settings are those of ``neurohw train wta`` (``neurohw.networks.wta.cli.backend_config``):
+on the PyNN backends the first z spike of a presentation is the circuit's decision, and on the
+emulated chip the circuits are calibrated first.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
+from neurohw.networks.wta.cli import BACKEND_DEFAULTS, backend_config
 from neurohw.networks.wta.run import BACKENDS, train_wta
-from neurohw.networks.wta.training import WtaConfig
 
 
 def main() -> None:
@@ -26,10 +30,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="wta_digits")
     args = parser.parse_args()
-    config = replace(WtaConfig(), batch=args.batch,
-                     bias_rule="prior" if args.backend == "reference" else "homeostatic")
+    config = backend_config(args.backend, batch=args.batch)
     report = train_wta(args.backend, args.dataset, config=config, iterations=args.iterations,
-                       seed=args.seed, out=args.out, progress=True)
+                       seed=args.seed, out=args.out, progress=True,
+                       calibrate=BACKEND_DEFAULTS[args.backend].calibrate)
     test = report["test"]
     print(f"held-out accuracy {100 * test['accuracy']:.1f} % (chance {100 * test['chance']:.1f} %)"
           f", H(label | winner) = {test['conditional_entropy_bits']:.3f} bits; "

@@ -15,8 +15,11 @@ Modules:
 * :mod:`~neurohw.networks.wta.rules` -- the plasticity rules, functions of spike times;
 * :mod:`~neurohw.networks.wta.data` -- binarised 8x8 digits and a synthetic Bernoulli mixture,
   ON/OFF population codes, seeded rate-coded spike trains;
-* :mod:`~neurohw.networks.wta.reference` -- a fast numpy simulation of the stochastic WTA;
 * :mod:`~neurohw.networks.wta.circuit` -- the WTA circuit in PyNN terms (NEST, emulator);
+* :mod:`~neurohw.networks.wta.winner_rule` -- which z spikes count as the circuit's decision
+  (every spike, or the first spike of a presentation: robust to a slow inhibition loop);
+* :mod:`~neurohw.networks.wta.chip_calibration` -- calibrating the circuits a WTA occupies on an
+  emulated chip to the circuit's own parameters;
 * :mod:`~neurohw.networks.wta.training` -- the in-the-loop experiment and rule for ``neurohw.hil``;
 * :mod:`~neurohw.networks.wta.metrics` -- accuracy, H(label | winner), component matching;
 * :mod:`~neurohw.networks.wta.run` -- train and score in one call (``train_wta``);

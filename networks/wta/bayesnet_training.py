@@ -125,6 +125,7 @@ class BayesNetExperiment(Experiment):
             chosen = rng.integers(0, module.x_train.shape[0], size=module.config.batch)
             module._batch_x = module.x_train[chosen]
             onsets, trains, total = module._schedule(module.codes_train[chosen], rng)
+            module._batch_onsets = onsets
             module.circuit.load_inputs(trains, start)
         self.sim.run(total)
         records = []
@@ -169,7 +170,7 @@ class BayesNetRule(LearningRule):
         out = {"kl_true_learned": kl_divergence(self.truth, joint)}
         out.update(self.query.evaluate(joint))
         out["z_spikes_per_presentation"] = float(np.mean(
-            [obs["winners"].size / max(obs["n_presentations"], 1)
+            [obs.get("n_z_spikes", obs["winners"].size) / max(obs["n_presentations"], 1)
              for obs in observables["modules"]]))
         return out
 

@@ -23,12 +23,14 @@ holds this directly. Synaptic weights must be non-negative (a synapse row carrie
 log-domain weights are clipped at ``w_min = 0`` -- with the ON/OFF code exactly one input per pixel
 is active, so a common offset of all weights would only shift every ``u_k`` by the same amount.
 
-Known limitation: the race needs the inhibition to arrive well before the next-best z-neuron
-reaches threshold. With ``delay = 0.1`` ms (NEST default here) the loop z -> inh -> z takes a few
-tenths of a ms; on the emulated bss1 chip every synapse has the fixed 1 ms routing delay, and the
-same circuit on NEST with ``delay=1.0`` no longer learns digits (17.8 % held-out accuracy after
-800 presentations, versus 84.8 % at 0.1 ms), so the ~2.5 ms loop latency is what breaks the WTA
-on the chip.
+Synaptic delay: the race needs the inhibition to arrive before the next-best z-neuron reaches
+threshold. With ``delay = 0.1`` ms (NEST default here) the loop z -> inh -> z takes a few tenths
+of a ms; on the emulated bss1 chip every synapse has the fixed 1 ms routing delay, the loop takes
+about 2.5 ms and several z-neurons answer one presentation. Counting all their spikes in the
+update makes the z-neurons collapse onto one average pattern (NEST, ``delay=1.0``: 17.8 %
+held-out digits accuracy); counting only the first spike of each presentation -- the winner of
+the race (``WtaConfig(winner_rule="first")``, :mod:`~neurohw.networks.wta.winner_rule`) --
+restores learning (NEST, ``delay=1.0``: 81.9 %).
 """
 
 from __future__ import annotations

@@ -4,38 +4,85 @@ Prints held-out accuracy (z-neurons labelled by the majority class of the traini
 win) and the conditional entropy H(label | winner); with ``--out`` writes the weight images, the
 training history and the parameters. ``--json`` prints one JSON object and nothing else on stdout.
 
-The defaults reproduce the numbers in the README (``--backend nest``: 40 iterations of 40
-presentations; ``reference``: 400 iterations of 10 presentations).
+The defaults reproduce the numbers in the README (``--backend nest``/``emulator``: 40 iterations
+of 40 presentations, first-spike winner rule; ``reference``: 400 iterations of 10 presentations);
+see :data:`BACKEND_DEFAULTS`.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from neurohw.cliutil import emit_json, output_dir, say, stdout_to_stderr
 from neurohw.networks.wta.run import BACKENDS, train_wta
 from neurohw.networks.wta.circuit import CircuitParameters
 from neurohw.networks.wta.training import WtaConfig
+from neurohw.networks.wta.winner_rule import WINNER_RULES
 
-#: Per backend: (iterations, presentations per iteration, largest learning rate). The PyNN
-#: backends take larger batches: writing the weights into a simulator is the costly step. They
-#: also use the homeostatic excitability rule (equal use of all z-neurons), which evens out the
-#: emulated chip's fixed-pattern noise; the reference uses the paper's prior rule.
-BACKEND_DEFAULTS: dict[str, tuple[int, int, float]] = {
-    "reference": (400, 10, 0.005),
-    "nest": (40, 40, 0.01),
-    "emulator": (40, 40, 0.01),
+@dataclass(frozen=True)
+class BackendDefaults:
+    """The settings of ``neurohw train wta --backend B`` that the README's numbers come from.
+
+    ``iterations`` x ``batch`` presentations; ``eta_max`` / ``eta_min`` bound the adaptive
+    learning rates; ``winner_rule`` picks the z spikes that count (``"first"`` on the LIF
+    circuits: the first z spike of a presentation is the decision of the race, later spikes were
+    fired before the inhibition arrived); ``bias_rule`` (the PyNN backends use the homeostatic
+    rule: equal use of all z-neurons); ``input_code``, ``input_budget`` (events per biological ms,
+    None: 100 Hz per active input), ``weight_scale`` (nA per log unit) and ``calibrate`` (emulator:
+    calibrate the used circuits first).
+    """
+
+    iterations: int
+    batch: int
+    eta_max: float
+    eta_min: float
+    winner_rule: str
+    bias_rule: str
+    input_code: str = "on_off"
+    input_budget: float | None = None
+    weight_scale: float = CircuitParameters().weight_scale
+    calibrate: bool = False
+
+
+#: Per backend. PyNN backends take larger batches: writing the weights into a simulator is the
+#: costly step. The bss1 chip accepts about 4 host events per biological ms (enforced per 10 ms
+#: window, see ``backends/emulator/chip/presets.py``), so the total input rate is fixed at
+#: 3 events/ms (0.2 % dropped at chip_seed 0) and only the pixels that are on drive an input
+#: (ON-only code: each active input then fires at ~120 Hz instead of ~47 Hz, i.e. a z-neuron sees
+#: more evidence per membrane time constant) with 0.007 nA per log unit of weight; on the chip
+#: the used circuits are calibrated first. NEST runs the very same settings, so the two compare
+#: like for like.
+_PYNN = BackendDefaults(40, 40, 0.07, 0.007, "first", "homeostatic", input_code="on_only",
+                        input_budget=3.0, weight_scale=0.007)
+BACKEND_DEFAULTS: dict[str, BackendDefaults] = {
+    "reference": BackendDefaults(400, 10, 0.005, 0.0005, "all", "prior"),
+    "nest": _PYNN,
+    "emulator": replace(_PYNN, calibrate=True),
 }
 
-#: Emulator input code: the bss1 chip accepts about 4 host events per biological ms (enforced
-#: per 10 ms window, see ``backends/emulator/chip/presets.py``); the default 100 Hz ON/OFF code
-#: sends 6.4 events/ms and loses ~40 % of them. The emulator default fixes the total input rate
-#: at 3 events/ms (Poisson fluctuations stay under the 40-events-per-window limit: 0.3 % dropped
-#: at chip_seed 0) and scales the synaptic weights up by the same factor (0.0027 -> 0.006 nA per
-#: log unit) so that the z-neurons get the drive they had at 6.4 events/ms.
-EMULATOR_INPUT_BUDGET = 3.0
-EMULATOR_WEIGHT_SCALE = 0.006
+
+def backend_config(backend: str, n_z: int = 20, batch: int | None = None,
+                   input_budget: float | None = None, input_code: str | None = None,
+                   weight_scale: float | None = None, winner_rule: str | None = None,
+                   delay: float | None = None) -> WtaConfig:
+    """The :class:`WtaConfig` of ``neurohw train wta --backend backend`` (None: the default)."""
+    d = BACKEND_DEFAULTS[backend]
+    circuit = replace(CircuitParameters(),
+                      weight_scale=d.weight_scale if weight_scale is None else weight_scale)
+    if delay is not None:
+        circuit = replace(circuit, delay=delay)
+    return replace(WtaConfig(), n_z=n_z, batch=d.batch if batch is None else batch,
+                   eta_max=d.eta_max, eta_min=d.eta_min, bias_rule=d.bias_rule,
+                   input_budget=d.input_budget if input_budget is None else input_budget,
+                   input_code=input_code or d.input_code, circuit=circuit,
+                   winner_rule=winner_rule or d.winner_rule)
+
+
+def _per_backend(field: str, none: str = "None") -> str:
+    """``reference X, nest Y, emulator Z`` for the help texts."""
+    values = {b: getattr(d, field) for b, d in BACKEND_DEFAULTS.items()}
+    return ", ".join(f"{b} {none if v is None else v}" for b, v in values.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,10 +104,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-seed", type=int, default=0, help="seed of the data split")
     parser.add_argument("--chip-seed", type=int, default=None,
                         help="emulator only: which emulated chip")
+    parser.add_argument("--preset", choices=("bss1", "bss2"), default=None,
+                        help="emulator only: chip preset (default bss1)")
     parser.add_argument("--input-budget", type=float, default=None,
                         help="total input events per biological ms (rate per active input = "
-                             "1000 * budget / active inputs; default: emulator "
-                             f"{EMULATOR_INPUT_BUDGET}, others: fixed 100 Hz per active input)")
+                             "1000 * budget / active inputs; default: "
+                             f"{_per_backend('input_budget', 'fixed 100 Hz per active input')})")
+    parser.add_argument("--input-code", choices=("on_off", "on_only"), default=None,
+                        help="on_off (two inputs per pixel) or on_only (only pixels that are on); "
+                             f"default: {_per_backend('input_code')}")
+    parser.add_argument("--weight-scale", type=float, default=None,
+                        help="nA per unit of log-domain weight (default: "
+                             f"{_per_backend('weight_scale')})")
+    parser.add_argument("--winner-rule", choices=WINNER_RULES, default=None,
+                        help="which z spikes count as the decision, for learning and read-out: "
+                             "all, first (first spike of a presentation) or latency (first "
+                             f"neuron of every race); default: {_per_backend('winner_rule')}")
+    parser.add_argument("--delay", type=float, default=None,
+                        help="synaptic delay of the circuit in ms (default 0.1; the bss1 chip "
+                             "realises 1 ms whatever is asked)")
+    parser.add_argument("--no-calibration", action="store_true",
+                        help="emulator only: skip the calibration of the used circuits")
     parser.add_argument("--checkpoint", default=None,
                         help="NPZ checkpoint to write and to resume from")
     parser.add_argument("--out", default=None, help="folder for weight images, history, params")
@@ -71,32 +135,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    iterations, batch, eta_max = BACKEND_DEFAULTS[args.backend]
-    iterations = args.iterations if args.iterations is not None else iterations
-    batch = args.batch if args.batch is not None else batch
+    d = BACKEND_DEFAULTS[args.backend]
+    iterations = args.iterations if args.iterations is not None else d.iterations
+    batch = args.batch if args.batch is not None else d.batch
     if iterations < 1 or batch < 1 or args.n_z < 2:
         say("neurohw train wta: --iterations and --batch must be >= 1 and --n-z >= 2")
         return 2
-    budget = args.input_budget
-    circuit = CircuitParameters()
-    if args.backend == "emulator":
-        budget = EMULATOR_INPUT_BUDGET if budget is None else budget
-        circuit = replace(circuit, weight_scale=EMULATOR_WEIGHT_SCALE)
-    if budget is not None and budget <= 0:
-        say("neurohw train wta: --input-budget must be positive")
+    if (args.input_budget is not None and args.input_budget <= 0) or (
+            args.weight_scale is not None and args.weight_scale <= 0) or (
+            args.delay is not None and args.delay <= 0):
+        say("neurohw train wta: --input-budget, --weight-scale and --delay must be positive")
         return 2
-    config = replace(WtaConfig(), n_z=args.n_z, batch=batch, eta_max=eta_max,
-                     bias_rule="prior" if args.backend == "reference" else "homeostatic",
-                     input_budget=budget, circuit=circuit)
+    config = backend_config(args.backend, n_z=args.n_z, batch=batch,
+                            input_budget=args.input_budget, input_code=args.input_code,
+                            weight_scale=args.weight_scale, winner_rule=args.winner_rule,
+                            delay=args.delay)
     setup_kwargs = {}
     if args.chip_seed is not None and args.backend == "emulator":
         setup_kwargs["chip_seed"] = args.chip_seed
+    if args.preset is not None and args.backend == "emulator":
+        setup_kwargs["preset"] = args.preset
+    calibrate = d.calibrate and not args.no_calibration
     with stdout_to_stderr(args.json):
         out = output_dir(args.out)
         report = train_wta(args.backend, args.dataset, config=config, iterations=iterations,
                            seed=args.seed, data_seed=args.data_seed, out=out,
                            checkpoint=args.checkpoint, progress=not args.no_progress,
-                           setup_kwargs=setup_kwargs)
+                           setup_kwargs=setup_kwargs, calibrate=calibrate)
     report.pop("parameters")
     history = report.pop("history")
     report["final"] = history[-1] if history else {}
@@ -116,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"host input events: {host['train_events'] + host['eval_events']} sent, "
               f"{host['train_dropped'] + host['eval_dropped']} dropped "
               f"({100 * host['dropped_fraction']:.2f} %)")
+        if report.get("calibration"):
+            cal = report["calibration"]
+            print(f"calibrated {cal['n_circuits']} circuits of {cal['preset']} chip "
+                  f"{cal['chip_seed']} in {cal['wall_s']:.1f} s ({cal['id']})")
         if out is not None:
             print(f"plots and data in {out}")
     return 0

@@ -1,7 +1,7 @@
 """How well an unsupervised WTA circuit has learned: cluster quality and component recovery.
 
-* :func:`winners_from_spikes` -- which z-neuron answered each presentation (most spikes, ties to
-  the earliest spike);
+* :func:`winners_from_spikes` -- which z-neuron answered each presentation (most spikes among
+  those the winner rule counts, ties to the earliest spike; see ``winner_rule``);
 * :func:`label_neurons` -- each z-neuron takes the majority class of the training samples it won;
 * :func:`cluster_scores` -- held-out accuracy of that labelling and the conditional entropy
   ``H(label | winner)`` in bits (0 = every winner identifies the class);
@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurohw.errors import NeurohwError
+from neurohw.networks.wta.winner_rule import decision_mask
 
 __all__ = [
     "WtaMetricError",
@@ -31,8 +32,13 @@ class WtaMetricError(NeurohwError, ValueError):
 
 
 def winners_from_spikes(z_times: np.ndarray, z_ids: np.ndarray, onsets: np.ndarray,
-                        duration: float, n_neurons: int) -> np.ndarray:
+                        duration: float, n_neurons: int, rule: str = "all",
+                        latency: float = 2.5) -> np.ndarray:
     """The z-neuron that answered each presentation; -1 where no z-neuron fired.
+
+    Among the spikes that ``rule`` counts (:func:`~neurohw.networks.wta.winner_rule.decision_mask`;
+    ``"all"``: every spike, ``"first"``: the first spike, ``"latency"``: the first neuron of each
+    race, ``latency`` ms apart) the neuron with most spikes wins, ties to the earliest spike.
 
     Parameters
     ----------
@@ -47,6 +53,8 @@ def winners_from_spikes(z_times: np.ndarray, z_ids: np.ndarray, onsets: np.ndarr
     onsets = np.asarray(onsets, dtype=float)
     z_times = np.asarray(z_times, dtype=float).ravel()
     z_ids = np.asarray(z_ids, dtype=np.int64).ravel()
+    counted = decision_mask(z_times, z_ids, onsets, duration, rule, latency)
+    z_times, z_ids = z_times[counted], z_ids[counted]
     pres = np.searchsorted(onsets, z_times, side="right") - 1
     inside = (pres >= 0) & (z_times < onsets[np.clip(pres, 0, None)] + duration)
     pres, ids, times = pres[inside], z_ids[inside], z_times[inside]

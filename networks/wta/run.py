@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from neurohw.hil import HILTrainer, save_history
+from neurohw.networks.wta.chip_calibration import calibrate_wta_chip
 from neurohw.networks.wta.data import BinaryDataset, bernoulli_mixture, load_digits_binary
 from neurohw.networks.wta.metrics import (cluster_scores, label_neurons, learned_on_probabilities,
                                           match_components, weight_images)
@@ -66,7 +67,8 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
               config: WtaConfig | None = None, iterations: int = 300, seed: int = 1,
               data_seed: int = 0, out: str | Path | None = None,
               checkpoint: str | Path | None = None, progress: bool = False,
-              setup_kwargs: dict | None = None, eval_train: int | None = 600) -> dict[str, Any]:
+              setup_kwargs: dict | None = None, eval_train: int | None = 600,
+              calibrate: bool = False) -> dict[str, Any]:
     """Train in the loop, then label the z-neurons on training data and score held-out data.
 
     Parameters
@@ -79,6 +81,10 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
         HIL iterations (each presents ``config.batch`` samples).
     eval_train
         how many training samples label the neurons (None: all).
+    calibrate
+        emulator only: calibrate the circuits the WTA occupies to its own parameters before
+        training (:func:`~neurohw.networks.wta.chip_calibration.calibrate_wta_chip`; ignored
+        when ``setup_kwargs`` already names a calibration or asks for an ideal chip).
 
     Returns a JSON-able dict: ``test`` and ``train`` scores (accuracy, H(label | winner) in bits),
     ``components`` (synthetic data: correlation of each true component with its best match),
@@ -87,9 +93,23 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
     config = config or WtaConfig()
     data = load_dataset(dataset, data_seed) if isinstance(dataset, str) else dataset
     sim, experiment = make_experiment(backend, data.x_train, config, setup_kwargs)
+    calibration_info = None
+    kwargs = experiment.setup_kwargs if backend != "reference" else {}
+    if (backend == "emulator" and calibrate and kwargs.get("calibration") is None
+            and not kwargs.get("ideal", False)):
+        started = time.perf_counter()
+        calibration = calibrate_wta_chip(config.circuit, experiment.n_inputs, config.n_z,
+                                         chip_seed=int(kwargs.get("chip_seed", 0)),
+                                         preset=str(kwargs.get("preset", "bss1")))
+        kwargs["calibration"] = calibration
+        calibration_info = {"id": calibration.id, "chip_seed": calibration.chip_seed,
+                            "preset": calibration.preset,
+                            "n_circuits": int(calibration.circuits.size),
+                            "wall_s": time.perf_counter() - started}
     rule = WtaStdpRule(experiment.n_inputs, config)
     fingerprint = {"network": "wta", "backend": backend, "dataset": data.name,
-                   "config": config.as_dict(), "data_seed": data_seed}
+                   "config": config.as_dict(), "data_seed": data_seed,
+                   "calibrated": calibration_info is not None}
     trainer = HILTrainer(sim, experiment, rule, iterations=iterations, seed=seed,
                          checkpoint_path=checkpoint, checkpoint_every=25, progress=progress,
                          fingerprint=fingerprint)
@@ -119,6 +139,7 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
         "train_wall_s": train_s,
         "eval_wall_s": eval_s,
         "history": result.history,
+        "calibration": calibration_info,
     }
     train_events = sum(h.get("input_events", 0) for h in result.history)
     train_dropped = sum(h.get("dropped_input_events", 0) for h in result.history)

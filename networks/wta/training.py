@@ -34,6 +34,7 @@ from neurohw.networks.wta.metrics import winners_from_spikes
 from neurohw.networks.wta.rules import (ConstantRate, VarianceTrackingRate, WtaRuleError,
                                         excitability_update, homeostatic_excitability_update,
                                         input_weight_update, inputs_active_before)
+from neurohw.networks.wta.winner_rule import check_winner_rule, decision_mask
 
 __all__ = ["WtaConfig", "WtaStdpRule", "WtaExperiment", "ReferenceWtaExperiment",
            "SpikeRecord", "presentation_onsets", "spikes_to_observables",
@@ -57,6 +58,18 @@ class WtaConfig:
     presentation's active inputs then fire at ``1000 * input_budget / n_active`` Hz, so the total
     input rate is fixed -- set it below a chip's host budget (bss1: 4 events/ms per 10 ms window)
     and no input event is dropped.
+
+    ``eta_decay`` anneals the input-weight learning rates as ``1 / (1 + eta_decay * iteration)``
+    (a Robbins-Monro schedule, as stochastic approximation and online EM need for convergence:
+    Cappé & Moulines 2009, J R Stat Soc B 71:593); 0 keeps them as the rate rule gives them.
+
+    ``winner_rule`` picks the z spikes that count as the circuit's decision, for the update and
+    for the accuracy read-out (:mod:`~neurohw.networks.wta.winner_rule`): ``"all"`` (every spike,
+    the paper's rule with instantaneous inhibition), ``"first"`` (the first spike of each
+    presentation: the winner of the race, a sample of ``softmax(u)``) or ``"latency"`` (the first
+    neuron of every race, races separated by ``loop_latency`` ms of silence). With a synaptic
+    delay (a bss1 chip routes every synapse with 1 ms) the spikes fired before the inhibition
+    arrives are not samples of the posterior; ``"first"`` ignores them.
     """
 
     n_z: int = 20
@@ -71,6 +84,7 @@ class WtaConfig:
     eta_min: float = 0.0005
     eta_max: float = 0.005
     initial_variance: float = 0.5
+    eta_decay: float = 0.0
     learn_bias: bool = True
     bias_rule: str = "prior"
     eta_bias: float = 0.0003
@@ -82,6 +96,8 @@ class WtaConfig:
     input_replicas: int = 1
     input_code: str = "on_off"
     input_budget: float | None = None
+    winner_rule: str = "all"
+    loop_latency: float = 2.5
     circuit: CircuitParameters = field(default_factory=CircuitParameters)
 
     def as_dict(self) -> dict[str, Any]:
@@ -123,18 +139,28 @@ def _neo_to_arrays(block: neo.Block, size: int) -> list[np.ndarray]:
 
 
 def spikes_to_observables(input_trains: list[np.ndarray], z_trains: list[np.ndarray],
-                          window: float) -> dict[str, np.ndarray]:
-    """Winners and pre-before-post activity of every z spike of a run.
+                          window: float, onsets: np.ndarray | None = None,
+                          duration: float = 0.0, winner_rule: str = "all",
+                          loop_latency: float = 2.5) -> dict[str, np.ndarray]:
+    """Winners and pre-before-post activity of the z spikes of a run that ``winner_rule`` counts.
 
-    Returns ``z_times`` (M,), ``winners`` (M,) and ``active`` (M, N) uint8.
+    ``onsets`` / ``duration`` (ms) delimit the presentations (needed unless the rule is
+    ``"all"``). Returns ``z_times`` (M,), ``winners`` (M,), ``active`` (M, N) uint8 for the
+    counted spikes, and ``n_z_spikes``, the number of all z spikes.
     """
     lengths = np.array([t.size for t in z_trains], dtype=np.int64)
     times = np.concatenate(z_trains) if lengths.sum() else np.empty(0)
     ids = np.repeat(np.arange(len(z_trains)), lengths)
     order = np.argsort(times, kind="stable")
     times, ids = times[order], ids[order]
+    n_all = times.size
+    if winner_rule != "all":
+        if onsets is None:
+            raise WtaDataError(f"winner_rule {winner_rule!r} needs the presentation onsets")
+        counted = decision_mask(times, ids, onsets, duration, winner_rule, loop_latency)
+        times, ids = times[counted], ids[counted]
     active = inputs_active_before(input_trains, times, window)
-    return {"z_times": times, "winners": ids, "active": active}
+    return {"z_times": times, "winners": ids, "active": active, "n_z_spikes": n_all}
 
 
 class WtaStdpRule(LearningRule):
@@ -149,6 +175,8 @@ class WtaStdpRule(LearningRule):
         if config.learning_rate not in ("variance", "constant"):
             raise WtaRuleError(f"learning_rate must be 'variance' or 'constant', got "
                                f"{config.learning_rate!r}")
+        if not config.eta_decay >= 0:
+            raise WtaRuleError(f"eta_decay must be >= 0 (per iteration), got {config.eta_decay}")
         self.n_inputs = int(n_inputs)
         self.config = config
         self.rate: VarianceTrackingRate | ConstantRate | None = None
@@ -178,7 +206,7 @@ class WtaStdpRule(LearningRule):
         winners, active = observables["winners"], observables["active"]
         if winners.size == 0:
             return {"weights": weights, "bias": bias}
-        eta = self.rate.rates(weights.shape)
+        eta = self.rate.rates(weights.shape) / (1.0 + cfg.eta_decay * iteration)
         delta = input_weight_update(weights, winners, active, np.exp(cfg.log_c), eta)
         new_weights = np.clip(weights + delta, 0.0, cfg.log_c)
         fired = np.bincount(winners, minlength=cfg.n_z) > 0
@@ -198,7 +226,9 @@ class WtaStdpRule(LearningRule):
         counts = np.bincount(winners, minlength=self.config.n_z)
         p = counts / max(counts.sum(), 1)
         return {
-            "z_spikes_per_presentation": winners.size / n_pres,
+            "z_spikes_per_presentation": float(observables.get("n_z_spikes", winners.size))
+            / n_pres,
+            "counted_spikes_per_presentation": winners.size / n_pres,
             "winner_entropy_bits": float(-np.sum(p[p > 0] * np.log2(p[p > 0]))),
             "mean_rate": float(np.mean(self.rate.rates(params["weights"].shape)))
             if self.rate is not None else float("nan"),
@@ -238,9 +268,11 @@ class _WtaExperimentBase(Experiment):
     def __init__(self, x_train: np.ndarray, config: WtaConfig) -> None:
         self.x_train = np.asarray(x_train, dtype=np.uint8)
         self.config = config
+        check_winner_rule(config.winner_rule)
         self.codes_train = self.encode(self.x_train)
         self.n_inputs = self.codes_train.shape[1]
         self._batch_x: np.ndarray | None = None
+        self._batch_onsets: np.ndarray | None = None
         self.params: dict[str, np.ndarray] = {}
         #: host input events generated and dropped (the emulator's neo annotation) in ``winners``
         self.eval_events = {"input_events": 0, "dropped_input_events": 0}
@@ -280,10 +312,13 @@ class _WtaExperimentBase(Experiment):
         chosen = rng.integers(0, self.x_train.shape[0], size=cfg.batch)
         self._batch_x = self.x_train[chosen]
         onsets, trains, total = self._schedule(self.codes_train[chosen], rng)
+        self._batch_onsets = onsets
         return self._simulate(trains, onsets, total, rng)
 
     def observe(self, block, iteration: int) -> dict[str, Any]:
-        obs = spikes_to_observables(block.inputs, block.z, self.config.window)
+        cfg = self.config
+        obs = spikes_to_observables(block.inputs, block.z, cfg.window, self._batch_onsets,
+                                    cfg.duration, cfg.winner_rule, cfg.loop_latency)
         obs["n_presentations"] = self.config.batch
         obs["dropped_input_events"] = int(block.annotations.get("dropped_input_events", 0))
         obs["input_events"] = int(block.annotations.get("input_events", 0))
@@ -313,7 +348,8 @@ class _WtaExperimentBase(Experiment):
             times = np.concatenate(z_trains) if lengths.sum() else np.empty(0)
             ids = np.repeat(np.arange(len(z_trains)), lengths)
             out.append(winners_from_spikes(times, ids, onsets, self.config.duration,
-                                           self.config.n_z))
+                                           self.config.n_z, self.config.winner_rule,
+                                           self.config.loop_latency))
         return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
