@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from neurohw.networks.dendritic_balance.errors import DendriticBalanceError
-from neurohw.networks.dendritic_balance.evaluation import bar_selectivity, decoder_loss, fit_decoder
+from neurohw.networks.dendritic_balance.evaluation import (bar_composition, bar_selectivity, decoder_loss,
+                                                           fit_decoder)
 from neurohw.networks.dendritic_balance.experiments import (REFERENCE_PRESENTATION_MS, default_config,
                                                             run_reference)
 from neurohw.networks.dendritic_balance.model import ModelConfig
@@ -70,6 +71,24 @@ def test_decoder_fit_and_bar_selectivity_on_known_codes():
     assert bar_selectivity(pairs, bars)["single_bar_fraction"] == 0.0
 
 
+def test_bar_composition_names_cross_neurons_and_the_bars_they_hide():
+    bars = BarsTask(p=0.4).bars()
+    F = bars.copy()
+    F[2] = 0.55 * bars[5] + 0.5 * bars[14]        # a cross of two bars that have their own neurons
+    F[12] = bars[2] + bars[8]                       # a cross of two bars that have no neuron of their own
+    F[8] = bars[12]                                 # bar 12 moves to neuron 8: bars 2 and 8 are uncoded
+    F[0] = bars[1]                                  # a duplicate: bar 1 twice, bar 0 nowhere
+    F[6] = bars[6] + 0.4 * bars[15]                 # a single bar with a faint copy of its partner
+    out = bar_composition(F, bars)
+    assert out["pair_neurons"] == [2, 12]
+    assert out["missing_bars"] == [0, 2, 8]
+    assert out["duplicate_bars"] == [1]
+    np.testing.assert_allclose(out["coefficients"][12][[2, 8]], [1.0, 1.0], atol=0.05)
+    assert 16 - len(out["missing_bars"]) == bar_selectivity(F, bars)["distinct_bars"]
+    with pytest.raises(DendriticBalanceError):
+        bar_composition(F[:, :10], bars)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_short_bars_run_db_beats_sb(seed):
     """p = 0.5: DB's test loss is clearly below SB's and DB's neurons become single bars."""
@@ -85,6 +104,16 @@ def test_reference_experiments_present_each_image_for_100_ms():
     cfg = default_config(BarsTask())
     assert cfg.steps_per_presentation * cfg.dt == REFERENCE_PRESENTATION_MS == 100.0
     assert default_config(ImagePatchTask()).n_z == 32
+
+
+def test_loss_vs_correlation_records_which_bars_are_missing():
+    from neurohw.networks.dendritic_balance.experiments import loss_vs_correlation
+
+    out = loss_vs_correlation(ps=(0.4,), seeds=(1,), presentations=3, rules_=("db",))["db"]
+    assert np.shape(out["loss"]) == np.shape(out["distinct_bars"]) == np.shape(out["pair_neurons"]) == (1, 1)
+    for bars, missing in zip(out["distinct_bars"][0], out["missing_bars"][0]):
+        assert bars == 16 - len(missing)           # after 3 batches nothing is learned yet: 16 missing
+    assert out["distinct_bars"][0] == [0.0]
 
 
 def test_timestep_delay_runs_and_rejects_steps_that_do_not_divide_the_presentation():

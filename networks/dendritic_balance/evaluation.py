@@ -45,3 +45,34 @@ def bar_selectivity(F: np.ndarray, bars: np.ndarray, threshold: float = 0.9) -> 
     return {"distinct_bars": int(len(np.unique(best[single]))),
             "single_bar_fraction": float(single.mean()),
             "mean_best_cosine": float(best_cos.mean())}
+
+
+def bar_composition(F: np.ndarray, bars: np.ndarray, threshold: float = 0.9,
+                    pair_ratio: float = 0.6) -> dict:
+    """Which bars each receptive field is made of, to diagnose *why* bars are missing.
+
+    Every row of ``F`` [n_z, n_x] is written as a non-negative combination of the bars
+    [n_bars, n_x] (non-negative least squares, ``coefficients`` [n_z, n_bars]). A neuron is a
+    *pair neuron* (a "cross") when its second-largest coefficient is at least ``pair_ratio`` times
+    its largest (single-bar fields learned at high bar correlation carry a faint copy of their
+    correlated partner, up to ~0.45 of the main bar; crosses carry both bars at ~0.9-1).
+    ``missing_bars`` are the bars that are not the best match (cosine >= ``threshold``) of any
+    neuron, i.e. the complement of :func:`bar_selectivity`'s distinct bars; ``duplicate_bars`` are
+    bars that are the best match of more than one single-bar neuron. Weights are dimensionless.
+    """
+    from scipy.optimize import nnls
+
+    if F.ndim != 2 or bars.ndim != 2 or F.shape[1] != bars.shape[1]:
+        raise DendriticBalanceError(
+            f"need F [n_z, n_x] and bars [n_bars, n_x] with the same n_x; got {F.shape}, {bars.shape}")
+    coeffs = np.stack([nnls(bars.T, f)[0] for f in F])            # 16 tiny problems: not a hot path
+    ordered = np.sort(coeffs, axis=1)
+    pair = ordered[:, -2] >= pair_ratio * np.maximum(ordered[:, -1], 1e-12)
+    Fn = F / np.maximum(np.linalg.norm(F, axis=1, keepdims=True), 1e-12)
+    cos = Fn @ (bars / np.linalg.norm(bars, axis=1, keepdims=True)).T
+    single_best = cos.argmax(axis=1)[cos.max(axis=1) >= threshold]
+    counts = np.bincount(single_best, minlength=bars.shape[0])
+    return {"coefficients": coeffs,
+            "pair_neurons": np.flatnonzero(pair).tolist(),
+            "missing_bars": np.flatnonzero(counts == 0).tolist(),
+            "duplicate_bars": np.flatnonzero(counts > 1).tolist()}

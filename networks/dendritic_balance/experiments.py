@@ -9,7 +9,8 @@ import numpy as np
 
 from neurohw.networks.dendritic_balance.blas_threads import blas_single_threaded
 from neurohw.networks.dendritic_balance.errors import DendriticBalanceError
-from neurohw.networks.dendritic_balance.evaluation import bar_selectivity, decoder_loss, fit_decoder
+from neurohw.networks.dendritic_balance.evaluation import (bar_composition, bar_selectivity, decoder_loss,
+                                                           fit_decoder)
 from neurohw.networks.dendritic_balance.model import ModelConfig, NetworkState
 from neurohw.networks.dendritic_balance.reference import collect_responses, train_reference
 from neurohw.networks.dendritic_balance.tasks import BarsTask, ImagePatchTask
@@ -61,18 +62,30 @@ def default_config(task) -> ModelConfig:
 
 def loss_vs_correlation(ps=(0.0, 0.2, 0.4, 0.6, 0.8), seeds=(1, 2, 3), presentations: int = 1500,
                         rules_=("sb", "db"), delay_steps: int = 0) -> dict:
-    """Test decoder loss on correlated bars for every (rule, p, seed)."""
+    """Test decoder loss on correlated bars for every (rule, p, seed).
+
+    Next to the loss and the number of distinct single bars it records, per run, the bars that no
+    neuron codes on its own (``missing_bars``) and the number of neurons whose field is a bar pair
+    (``pair_neurons``, see :func:`.evaluation.bar_composition`).
+    """
     out: dict = {"p": list(ps), "seeds": list(seeds)}
     for rule in rules_:
         table = np.zeros((len(ps), len(seeds)))
         bars = np.zeros((len(ps), len(seeds)))
+        missing = [[[] for _ in seeds] for _ in ps]
+        pairs = np.zeros((len(ps), len(seeds)), dtype=int)
         for a, p in enumerate(ps):
+            task = BarsTask(p=p)
             for b, seed in enumerate(seeds):
-                cfg = replace(default_config(BarsTask(p=p)), delay_steps=delay_steps)
-                res = run_reference(rule, BarsTask(p=p), presentations, seed, cfg)
+                cfg = replace(default_config(task), delay_steps=delay_steps)
+                res = run_reference(rule, task, presentations, seed, cfg)
                 table[a, b] = res["metrics"]["test_decoder_loss"]
                 bars[a, b] = res["metrics"]["distinct_bars"]
-        out[rule] = {"loss": table.tolist(), "distinct_bars": bars.tolist()}
+                composition = bar_composition(res["state"].F, task.bars())
+                missing[a][b] = composition["missing_bars"]
+                pairs[a, b] = len(composition["pair_neurons"])
+        out[rule] = {"loss": table.tolist(), "distinct_bars": bars.tolist(), "missing_bars": missing,
+                     "pair_neurons": pairs.tolist()}
     return out
 
 
