@@ -14,6 +14,7 @@ Built on :mod:`neurohw.networks.sampling` (neurons, activation fit, weight trans
 * :class:`EnsembleExperiment`, :class:`EnsembleCDRule` -- simultaneous CD training in the loop
   (optionally natural-gradient steps, :func:`natural_gradient_step`, and Polyak averaging);
 * :func:`dkl_decomposition` -- D_KL split into a moment part and a higher-order part;
+* :func:`rate_fluctuations` -- collective and per-neuron slow fluctuations of sampled states;
 * :func:`random_sources` -- inspect a built network for random sources;
 * :func:`run_ensemble_study` -- ensemble vs Poisson noise, the numbers the README reports.
 """
@@ -25,6 +26,7 @@ from .inspection import RandomSourceReport, random_sources
 from .natural_gradient import natural_gradient_step
 from .network import EnsembleNetwork, EnsembleNetworkError
 from .rule import EnsembleCDRule, EnsembleRuleError
+from .stationarity import rate_fluctuations
 from .study import DEFAULT_SETTINGS, QUICK_SETTINGS, StudySettings, run_ensemble_study
 
 __all__ = [
@@ -32,4 +34,5 @@ __all__ = [
     "EnsembleExperiment", "observe_states", "EnsembleCDRule", "EnsembleRuleError",
     "RandomSourceReport", "random_sources", "StudySettings", "DEFAULT_SETTINGS",
     "QUICK_SETTINGS", "run_ensemble_study", "dkl_decomposition", "natural_gradient_step",
+    "rate_fluctuations",
 ]

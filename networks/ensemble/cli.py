@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--networks", type=int, default=None,
                    help="number of sampling networks (default 20)")
     p.add_argument("--iterations", type=int, default=None,
-                   help="CD iterations for each background (default 60; quick 40)")
+                   help="CD iterations for each background (default 90; quick 40)")
     p.add_argument("--seed", type=int, default=1, help="targets, wiring and Poisson noise")
     p.add_argument("--quick", action="store_true",
                    help="short smoke-test budget (40 iterations of 500 ms, 3000 ms evaluations)")
@@ -53,7 +53,7 @@ def _summary(report: dict) -> dict:
             "ratio_ensemble_to_poisson", "target_within_2x_of_poisson", "random_sources",
             "random_sources_poisson_baseline", "host_input_events", "chip", "dkl_decomposition",
             "pooled_eval_ms", "median_dkl_poisson_trained_pooled", "median_dkl_final_pooled",
-            "ratio_ensemble_to_poisson_pooled", "median_dkl_per_window",
+            "ratio_ensemble_to_poisson_pooled", "median_dkl_per_window", "stationarity",
             "wall_s", "cpu_s",
             "files")
     summary = {k: report[k] for k in keys if k in report}

@@ -13,7 +13,7 @@ from neurohw.networks.sampling.neuron import SamplingNeuronConfig
 #: Background kinds an ensemble network can be built with.
 BACKGROUNDS = ("ensemble", "poisson")
 #: How background partners are drawn (see :mod:`.wiring`).
-WIRINGS = ("disjoint", "independent")
+WIRINGS = ("disjoint", "independent", "mixed")
 
 
 class EnsembleConfigError(NeurohwError, ValueError):
@@ -44,7 +44,9 @@ class EnsembleConfig:
     ``wiring="disjoint"`` (default) gives the units of one network pairwise disjoint sets of
     presynaptic partners (no shared background input inside a network,
     :func:`.wiring.disjoint_background_pairs`); ``"independent"`` draws every neuron's partners
-    independently (:func:`.wiring.background_pairs`), so units of a network share inputs.
+    independently (:func:`.wiring.background_pairs`), so units of a network share inputs;
+    ``"mixed"`` is disjoint and takes every partner of a unit from a different network
+    (:func:`.wiring.mixed_background_pairs`; needs in_degree_exc + in_degree_inh <= n_networks - 1).
 
     The wiring (which neuron feeds which, kick times) is drawn from ``wiring_seed`` on the host
     before the run; it is part of the network's structure, not run-time randomness.
@@ -86,7 +88,15 @@ class EnsembleConfig:
                     f"{name}={k} but only {available} neurons lie outside a neuron's own network; "
                     f"choose 0..{available} or enlarge the ensemble")
         need = self.n_units * (self.in_degree_exc + self.in_degree_inh)
-        if self.wiring == "disjoint" and self.background == "ensemble" and need > available:
+        if (self.wiring == "mixed" and self.background == "ensemble"
+                and self.in_degree_exc + self.in_degree_inh > self.n_networks - 1):
+            raise EnsembleConfigError(
+                f"mixed wiring takes each unit's in_degree_exc + in_degree_inh = "
+                f"{self.in_degree_exc + self.in_degree_inh} partners from different networks but "
+                f"there are only {self.n_networks - 1} other networks; lower the in-degrees, add "
+                "networks or use wiring='disjoint'")
+        if self.wiring in ("disjoint", "mixed") and self.background == "ensemble" \
+                and need > available:
             raise EnsembleConfigError(
                 f"disjoint wiring needs n_units * (in_degree_exc + in_degree_inh) = {need} "
                 f"distinct partners per network but only {available} neurons lie outside it; "

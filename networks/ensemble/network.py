@@ -38,7 +38,13 @@ from neurohw.spikes import refractory_states
 
 from .config import EnsembleConfig
 from .weights_io import write_weights
-from .wiring import background_pairs, disjoint_background_pairs, kick_times, recurrent_pairs
+from .wiring import (
+    background_pairs,
+    disjoint_background_pairs,
+    kick_times,
+    mixed_background_pairs,
+    recurrent_pairs,
+)
 
 
 class EnsembleNetworkError(NeurohwError):
@@ -70,6 +76,9 @@ class EnsembleNetwork:
         self.recurrent = recurrent_pairs(cfg.n_networks, cfg.n_units)
         if cfg.wiring == "disjoint" and cfg.background == "ensemble":
             self.background_exc, self.background_inh = disjoint_background_pairs(
+                cfg.n_networks, cfg.n_units, cfg.in_degree_exc, cfg.in_degree_inh, rng)
+        elif cfg.wiring == "mixed" and cfg.background == "ensemble":
+            self.background_exc, self.background_inh = mixed_background_pairs(
                 cfg.n_networks, cfg.n_units, cfg.in_degree_exc, cfg.in_degree_inh, rng)
         else:
             self.background_exc = background_pairs(cfg.n_networks, cfg.n_units,

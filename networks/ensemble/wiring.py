@@ -84,3 +84,44 @@ def disjoint_background_pairs(n_networks: int, n_units: int, in_degree_exc: int,
     post = np.arange(n)
     return ((exc.ravel(), np.repeat(post, in_degree_exc)),
             (inh.ravel(), np.repeat(post, in_degree_inh)))
+
+
+def mixed_background_pairs(n_networks: int, n_units: int, in_degree_exc: int,
+                           in_degree_inh: int, rng: np.random.Generator
+                           ) -> tuple[tuple[np.ndarray, np.ndarray],
+                                      tuple[np.ndarray, np.ndarray]]:
+    """Disjoint background wiring in which every partner of a unit comes from another network.
+
+    As :func:`disjoint_background_pairs` (units of one network share no presynaptic partner), and
+    in addition each unit's ``in_degree_exc + in_degree_inh`` partners lie in that many
+    *different* networks: the units of one network are coupled, so two partners from the same
+    network would give correlated input (Dold et al. 2019, Sec. 3; Jordan, Petrovici et al.
+    2019, Sci. Rep. 9:18303). Network m visits the other networks in a random order; unit i takes
+    the cyclically shifted run of ``in_degree_exc + in_degree_inh`` networks starting at position
+    i, and from each network the unit given by a random permutation of that network's units, so
+    no two units of m draw the same neuron. Partners are then dealt to the excitatory and the
+    inhibitory row in random order. Returns ((pre, post) excitatory, (pre, post) inhibitory),
+    sorted by post.
+    """
+    per_unit = in_degree_exc + in_degree_inh
+    if per_unit > n_networks - 1:
+        raise ValueError(f"mixed background wiring needs in_degree_exc + in_degree_inh = "
+                         f"{per_unit} <= n_networks - 1 = {n_networks - 1}; lower the in-degrees "
+                         "or add networks")
+    n = n_networks * n_units
+    keys = rng.random((n_networks, n_networks))
+    keys[np.arange(n_networks), np.arange(n_networks)] = np.inf
+    order = np.argsort(keys, axis=1)[:, :n_networks - 1]               # (N, N-1) other networks
+    slots = (np.arange(n_units)[:, None] + np.arange(per_unit)[None, :]) % (n_networks - 1)
+    nets = order[:, slots]                                            # (N, n, per_unit)
+    unit_perm = np.argsort(rng.random((n_networks, n_networks, n_units)), axis=2)  # [m, o, i]
+    m_idx = np.arange(n_networks)[:, None, None]
+    i_idx = np.arange(n_units)[None, :, None]
+    pre = nets * n_units + unit_perm[m_idx, nets, i_idx]              # (N, n, per_unit)
+    deal = np.argsort(rng.random(pre.shape), axis=2)
+    pre = np.take_along_axis(pre, deal, axis=2).reshape(n, per_unit)
+    exc = np.sort(pre[:, :in_degree_exc], axis=1)
+    inh = np.sort(pre[:, in_degree_exc:], axis=1)
+    post = np.arange(n)
+    return ((exc.ravel(), np.repeat(post, in_degree_exc)),
+            (inh.ravel(), np.repeat(post, in_degree_inh)))
