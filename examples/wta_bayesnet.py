@@ -2,6 +2,7 @@
 sampling; plots the KL divergence to the true joint and the query over training.
 
     python examples/wta_bayesnet.py --out wta_bayesnet
+    python examples/wta_bayesnet.py --backend emulator --out wta_bayesnet_chip   # calibrates first
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from neurohw.hil import save_history
+from neurohw.networks.wta.bayesnet_cli import BACKEND_ITERATIONS
 from neurohw.networks.wta.bayesnet_training import train_bayesnet
 from neurohw.networks.wta.run import BACKENDS
 
@@ -16,12 +18,14 @@ from neurohw.networks.wta.run import BACKENDS
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=BACKENDS, default="reference")
-    parser.add_argument("--iterations", type=int, default=400)
+    parser.add_argument("--iterations", type=int, default=None,
+                        help="default: reference 400, nest/emulator 60")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="wta_bayesnet")
     args = parser.parse_args()
-    report = train_bayesnet(args.backend, iterations=args.iterations, seed=args.seed,
-                            progress=True)
+    iterations = args.iterations or BACKEND_ITERATIONS[args.backend]
+    report = train_bayesnet(args.backend, iterations=iterations, seed=args.seed, progress=True,
+                            calibrate=args.backend == "emulator")
     save_history(report["history"], args.out, keys=["kl_true_learned"], logy=True,
                  stem="kl_history")
     save_history(report["history"], args.out,

@@ -65,3 +65,17 @@ def test_reference_modules_learn_the_network():
     assert report["kl_true_learned"] < 0.08
     q = report["query_learned"]
     assert q["p_step_given_shading_contour"] < q["p_step_given_shading"]
+
+
+def test_emulated_chip_modules_learn_the_network():
+    """Realistic bss1 chip, modules' circuits calibrated, the emulator defaults: a short run
+    already removes most of the initial KL divergence within the host input budget."""
+    report = train_bayesnet("emulator", iterations=8, seed=1, calibrate=True, n_chains=200,
+                            n_sweeps=10)
+    kl = [r["kl_true_learned"] for r in report["history"]]
+    assert kl[0] > 0.5
+    assert report["kl_true_learned"] < 0.35
+    assert report["calibration"] is not None and report["calibration"]["n_circuits"] == 164
+    assert np.mean([r["z_spikes_per_presentation"] for r in report["history"]]) > 1.0
+    host = report["host_input"]
+    assert host["events"] > 0 and host["dropped"] < 0.02 * host["events"]

@@ -1,10 +1,12 @@
-"""``neurohw train bayesnet``: WTA modules learn the explaining-away network, then infer by sampling.
+"""``neurohw train bayesnet``: WTA modules learn the explaining-away network, infer by sampling.
 
 Prints the KL divergence between the true joint and the joint the modules sample from, and the
 explaining-away query p(reflectance step | shading) vs p(step | shading, curved contour), true,
 learned (exact stationary joint) and estimated by Gibbs sampling. ``--out`` writes the KL/query
 history (JSON, CSV, PNG); ``--json`` prints one JSON object on stdout and nothing else. The
-defaults reproduce the README's numbers.
+defaults reproduce the README's numbers: NEST and the emulator run the settings of
+:func:`~neurohw.networks.wta.bayesnet_training.default_config` (first-spike winners, 0.75 host
+events/ms per module); on the emulator the circuits of all modules are calibrated first.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1, help="training seed (default 1)")
     parser.add_argument("--data-seed", type=int, default=0,
                         help="seed of the samples of the true network")
+    parser.add_argument("--chip-seed", type=int, default=None,
+                        help="emulator only: which chip (fixed-pattern noise; default 0)")
+    parser.add_argument("--preset", choices=("bss1", "bss2"), default=None,
+                        help="emulator only: chip preset (default bss1)")
+    parser.add_argument("--no-calibration", action="store_true",
+                        help="emulator only: skip the calibration of the modules' circuits")
     parser.add_argument("--checkpoint", default=None, help="NPZ checkpoint to write/resume")
     parser.add_argument("--out", default=None, help="folder for the KL/query history")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -49,9 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with stdout_to_stderr(args.json):
         out = output_dir(args.out)
+        setup_kwargs = {}
+        if args.backend == "emulator":
+            if args.chip_seed is not None:
+                setup_kwargs["chip_seed"] = args.chip_seed
+            if args.preset is not None:
+                setup_kwargs["preset"] = args.preset
         report = train_bayesnet(args.backend, iterations=iterations, seed=args.seed,
                                 data_seed=args.data_seed, checkpoint=args.checkpoint,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, setup_kwargs=setup_kwargs,
+                                calibrate=args.backend == "emulator" and not args.no_calibration)
         if out is not None:
             save_history(report["history"], out, keys=["kl_true_learned"], logy=True,
                          stem="kl_history")
