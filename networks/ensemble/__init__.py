@@ -27,12 +27,13 @@ from .natural_gradient import natural_gradient_step
 from .network import EnsembleNetwork, EnsembleNetworkError
 from .rule import EnsembleCDRule, EnsembleRuleError
 from .stationarity import rate_fluctuations
-from .study import DEFAULT_SETTINGS, QUICK_SETTINGS, StudySettings, run_ensemble_study
+from .study import (DEFAULT_SETTINGS, QUICK_SETTINGS, StudySettings, emulator_setup_kwargs,
+                    run_ensemble_study)
 
 __all__ = [
     "EnsembleConfig", "EnsembleConfigError", "EnsembleNetwork", "EnsembleNetworkError",
     "EnsembleExperiment", "observe_states", "EnsembleCDRule", "EnsembleRuleError",
     "RandomSourceReport", "random_sources", "StudySettings", "DEFAULT_SETTINGS",
     "QUICK_SETTINGS", "run_ensemble_study", "dkl_decomposition", "natural_gradient_step",
-    "rate_fluctuations",
+    "rate_fluctuations", "emulator_setup_kwargs",
 ]

@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chip-seed", type=int, default=None,
                    help="emulator only: which emulated chip (its fixed-pattern noise)")
     p.add_argument("--calibration", default=None,
-                   help="emulator only: calibration file or 'auto' (default: uncalibrated)")
+                   help="emulator only: a calibration file, 'auto' (the default: calibrate the "
+                        "chip by measurement once, then use the cached result) or 'none' "
+                        "(uncalibrated chip)")
     p.add_argument("--ideal", action="store_true",
                    help="emulator only: switch every chip distortion off")
     p.add_argument("--checkpoint-dir", default=None,
@@ -63,21 +65,32 @@ def _summary(report: dict) -> dict:
     return summary
 
 
+def setup_kwargs_from_args(args: argparse.Namespace) -> dict:
+    """``sim.setup()`` keywords from the command line (emulator only; ``--calibration none``
+    means uncalibrated). Raises ValueError for emulator options given with ``--backend nest``."""
+    if args.backend != "emulator":
+        if args.chip_seed is not None or args.calibration is not None or args.ideal:
+            raise ValueError("--chip-seed, --calibration and --ideal apply to the emulator only; "
+                             "drop them or use --backend emulator")
+        return {}
+    setup_kwargs: dict = {"seed": args.seed}
+    if args.chip_seed is not None:
+        setup_kwargs["chip_seed"] = args.chip_seed
+    if args.calibration is not None:
+        setup_kwargs["calibration"] = (None if args.calibration.lower() == "none"
+                                       else args.calibration)
+    if args.ideal:
+        setup_kwargs["ideal"] = True
+    return setup_kwargs
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``neurohw train ensemble``; returns the exit code."""
     args = build_parser().parse_args(argv)
-    setup_kwargs: dict = {}
-    if args.backend == "emulator":
-        setup_kwargs["seed"] = args.seed
-        if args.chip_seed is not None:
-            setup_kwargs["chip_seed"] = args.chip_seed
-        if args.calibration is not None:
-            setup_kwargs["calibration"] = args.calibration
-        if args.ideal:
-            setup_kwargs["ideal"] = True
-    elif args.chip_seed is not None or args.calibration is not None or args.ideal:
-        say("neurohw train ensemble: --chip-seed, --calibration and --ideal apply to the "
-            "emulator only")
+    try:
+        setup_kwargs = setup_kwargs_from_args(args)
+    except ValueError as err:
+        say(f"neurohw train ensemble: {err}")
         return 2
     from neurohw.networks.ensemble.study import run_ensemble_study
 
