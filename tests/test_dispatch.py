@@ -59,3 +59,24 @@ def test_developers_can_ask_for_backend_warnings():
                           timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert "-- N E S T --" in done.stdout or "cmake" in done.stderr.lower()
+
+
+def test_nest_setup_keeps_spike_buffers_so_continued_runs_stay_fast(nest_sim):
+    """NEST logs every spike-buffer resize in the kernel status; with shrinking on (NEST's
+    default) continued runs of a spiking network add thousands of entries and every later
+    ``GetKernelStatus`` / ``Simulate`` gets slower (see ``neurohw.backends.nest``)."""
+    import nest
+
+    nest_sim.setup(timestep=0.1)
+    assert nest.GetKernelStatus("spike_buffer_shrink_limit") == 0.0
+    cells = nest_sim.Population(50, nest_sim.IF_cond_exp())
+    noise = nest_sim.Population(50, nest_sim.SpikeSourcePoisson(rate=300.0))
+    nest_sim.Projection(noise, cells, nest_sim.OneToOneConnector(),
+                        nest_sim.StaticSynapse(weight=0.02))
+    cells.record("spikes")
+    for _ in range(10):
+        nest_sim.run(200.0)
+    assert sum(len(t) for t in cells.get_data("spikes").segments[0].spiketrains) > 1000
+    # with NEST's default shrink limit this log has ~7000 entries after these runs
+    assert len(nest.GetKernelStatus("spike_buffer_resize_log")["times"]) < 20
+    nest_sim.end()

@@ -27,6 +27,8 @@ from types import ModuleType
 
 import numpy as np
 
+from neurohw.projection_io import write_weights
+
 from neurohw.networks.dendritic_balance.errors import DendriticBalanceError
 
 
@@ -165,9 +167,11 @@ class CodingNetwork:
         s_ff, s_lat = cfg.input_weight_scale(), cfg.inhibition_weight_scale()
         w_ff = np.maximum(np.asarray(F, float), 0.0).T * s_ff               # [n_x, n_z]
         w_lat = np.maximum(np.asarray(lateral, float), 0.0).T * s_lat        # [pre k, post i]
-        self.feedforward.set(weight=self._block_array(w_ff, self._ff_index, self.n_x, self.n_z))
+        write_weights(self.sim, self.feedforward,
+                      self._block_array(w_ff, self._ff_index, self.n_x, self.n_z))
         # PyNN convention: current-based inhibitory weights are negative
-        self.lateral.set(weight=-self._block_array(w_lat, self._lat_index, self.n_z, self.n_z))
+        write_weights(self.sim, self.lateral,
+                      -self._block_array(w_lat, self._lat_index, self.n_z, self.n_z))
         self.coding.set(i_offset=np.tile(cfg.bias_current(bias), cfg.copies))
         got_ff = self.feedforward.get("weight", format="array")
         got_lat = np.abs(self.lateral.get("weight", format="array"))

@@ -37,7 +37,7 @@ from neurohw.networks.sampling.translation import SynapticParameters
 from neurohw.spikes import refractory_states
 
 from .config import EnsembleConfig
-from .weights_io import write_weights
+from neurohw.projection_io import write_weights
 from .wiring import (
     background_pairs,
     disjoint_background_pairs,

@@ -22,11 +22,9 @@ compensate. One source type therefore serves both backends.
 
 Runs are continued (``run()`` again, data read with ``get_data(clear=True)``) rather than
 ``reset()``: PyNN 0.13 on NEST needs ``setup(t_flush=...)`` for ``reset()`` and creates new
-recording devices at every reset. On NEST 3.10 the kernel logs every resize of its spike buffer
-(``spike_buffer_resize_log``); with the default shrink limit the buffer is resized many times a
-second of biological time, the log grows without bound and every ``Simulate``/``GetKernelStatus``
-gets slower (measured: 0.5 s -> 1.5 s per 10 s run after six runs). :func:`tune_nest_kernel`
-switches shrinking off, which keeps the cost per run constant.
+recording devices at every reset. Continued NEST runs stay equally fast because neurohw's NEST
+backend switches spike-buffer shrinking off after every ``setup()`` (:mod:`neurohw.backends.nest`;
+measured here before: 0.5 s -> 1.5 s per 10 s run after six runs without it).
 """
 
 from __future__ import annotations
@@ -36,6 +34,8 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+from neurohw.projection_io import write_weights
 
 from neurohw.errors import NeurohwError
 from neurohw.spikes import refractory_states
@@ -51,14 +51,6 @@ class SamplingNetworkError(NeurohwError):
 
 def _is_nest(sim: ModuleType) -> bool:
     return getattr(sim, "__name__", "") == "pyNN.nest"
-
-
-def tune_nest_kernel(sim: ModuleType) -> None:
-    """On NEST, never shrink the spike buffer (see the module docstring); no-op elsewhere."""
-    if _is_nest(sim):
-        import nest
-
-        nest.SetKernelStatus({"spike_buffer_shrink_limit": 0.0})
 
 
 def reseed_noise(sim: ModuleType, seed: int) -> bool:
@@ -154,7 +146,6 @@ class SamplingNetwork:
             # re-seeded kernel RNG repeats the noise exactly (poisson_generator_ps does not)
             kwargs.setdefault("spike_precision", "on_grid")
         sim.setup(timestep=self.timestep, **kwargs)
-        tune_nest_kernel(sim)
         self.neurons = sim.Population(n, sim.IF_cond_exp(**cfg.cell_parameters()),
                                       label="sampling neurons")
         self.noise_exc = sim.Population(n, sim.SpikeSourcePoisson(rate=cfg.noise_rate),
@@ -195,8 +186,8 @@ class SamplingNetwork:
         for name, arr in (("weights_exc", params.weights_exc), ("weights_inh", params.weights_inh)):
             if np.shape(arr) != (n, n) or np.any(np.asarray(arr) < 0):
                 raise SamplingNetworkError(f"{name} must be a non-negative {n} x {n} array (uS)")
-        self.exc.set(weight=np.asarray(params.weights_exc, dtype=float))
-        self.inh.set(weight=np.asarray(params.weights_inh, dtype=float))
+        write_weights(self.sim, self.exc, np.asarray(params.weights_exc, dtype=float))
+        write_weights(self.sim, self.inh, np.asarray(params.weights_inh, dtype=float))
         self.neurons.set(v_rest=np.asarray(params.v_rest, dtype=float))
         return self.read()
 

@@ -27,6 +27,8 @@ from typing import Any
 
 import neo
 import numpy as np
+
+from neurohw.projection_io import write_weights
 import quantities as pq
 
 from neurohw.errors import NeurohwError
@@ -170,7 +172,7 @@ class PyNNWTAExperiment(_WTABase):
                 f"a WTA neuron needs {int(self._rows[0])} synapse rows (connected inputs + "
                 f"{self.n_z - 1} inhibitory) but the chip has {self.row_budget}; lower the prior "
                 "mean or use fewer inputs")
-        self.prj_in.set(weight=w.T * self.weight_scale_us)
+        write_weights(self.sim, self.prj_in, w.T * self.weight_scale_us)
         realised = np.asarray(self.prj_in.get("weight", format="array"), dtype=float)
         realised = np.nan_to_num(realised, nan=0.0).T / self.weight_scale_us
         return {"weight": realised}

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from neurohw.projection_io import write_weights
+
 __all__ = ["CircuitParameters", "WtaCircuit", "build_wta_circuit"]
 
 
@@ -111,7 +113,7 @@ class WtaCircuit:
         """
         p = self.params
         w = np.clip(np.asarray(weights, dtype=float), 0.0, p.w_max_log)
-        self.input_projection.set(weight=(w * p.weight_scale).T)
+        write_weights(self.sim, self.input_projection, (w * p.weight_scale).T)
         bias = np.asarray(bias, dtype=float)
         self.z.set(i_offset=p.bias_scale * (bias + np.log(self.n_z)))
         realised = np.asarray(self.input_projection.get("weight", format="array"), dtype=float)
