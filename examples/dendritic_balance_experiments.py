@@ -12,10 +12,12 @@ and PNG files into ``--out`` (default ``dendritic_balance_results``):
   time step that delays all inhibition including a neuron's own (``loss_vs_timestep.*``);
 * learned receptive fields on bars (p = 0.5) and on whitened image patches (``rf_*.png``).
 
-    python examples/dendritic_balance_experiments.py --out results   # ~25 min on one core
+    python examples/dendritic_balance_experiments.py --out results   # ~35 min on one core
     python examples/dendritic_balance_experiments.py --quick         # ~2 min, fewer points
 
-Every image is presented for 100 ms (:data:`REFERENCE_PRESENTATION_MS`, as in the authors' code).
+Every image is presented for 100 ms (:data:`REFERENCE_PRESENTATION_MS`) and fades in from the previous
+one over its first 30 ms (:data:`REFERENCE_FADE_FRACTION`), as in the authors' code; training runs
+4500 batches of 20 images (:data:`REFERENCE_PRESENTATIONS`).
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ import time
 import numpy as np
 
 from neurohw.cliutil import output_dir, say, to_json, write_json_atomic
-from neurohw.networks.dendritic_balance.experiments import (delay_transfer, loss_vs_correlation,
-                                                            loss_vs_delay, loss_vs_timestep,
-                                                            run_reference)
+from neurohw.networks.dendritic_balance.experiments import (REFERENCE_PRESENTATIONS, delay_transfer,
+                                                            loss_vs_correlation, loss_vs_delay,
+                                                            loss_vs_timestep, run_reference)
 from neurohw.networks.dendritic_balance.plots import loss_curve_plot, receptive_fields_plot
 from neurohw.networks.dendritic_balance.tasks import BarsTask, ImagePatchTask
 
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     out = output_dir(args.out)
     parts = set(args.parts.split(","))
     seeds = (1, 2) if args.quick else (1, 2, 3)
-    n = 500 if args.quick else 1500
+    n = 500 if args.quick else REFERENCE_PRESENTATIONS
     ps = (0.0, 0.5) if args.quick else (0.0, 0.2, 0.4, 0.6, 0.8)
     delays = (0, 5) if args.quick else (0, 2, 5, 10)
     seeds = tuple(int(v) for v in args.seeds.split(",")) if args.seeds else seeds

@@ -103,6 +103,8 @@ def test_short_bars_run_db_beats_sb(seed):
 def test_reference_experiments_present_each_image_for_100_ms():
     cfg = default_config(BarsTask())
     assert cfg.steps_per_presentation * cfg.dt == REFERENCE_PRESENTATION_MS == 100.0
+    assert cfg.fade_fraction == 0.3                    # the authors' fade into the next image
+    assert ModelConfig().fade_fraction == 0.0          # the PyNN version keeps hard switches
     assert default_config(ImagePatchTask()).n_z == 32
 
 
@@ -131,7 +133,7 @@ def test_delay_hurts_sb_but_not_db():
     for rule in ("sb", "db"):
         for d in (0, 10):
             cfg = replace(default_config(BarsTask(p=0.0)), delay_steps=d)
-            losses[rule, d] = np.mean([run_reference(rule, BarsTask(p=0.0), 1500, s, cfg)
+            losses[rule, d] = np.mean([run_reference(rule, BarsTask(p=0.0), seed=s, config=cfg)
                                        ["metrics"]["test_decoder_loss"] for s in (1, 2)])
     assert losses["sb", 10] > 3.0 * losses["sb", 0]
     assert losses["db", 10] < 1.10 * losses["db", 0]
@@ -167,3 +169,14 @@ def test_10ms_delay_breaks_sb_learning_but_not_db_code():
     assert db_frozen_10 < 1.10 * db_0, out
     assert sb_10 > 3.0 * sb_0, out
     assert db_10 < 0.4 * sb_10, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("p", [0.4, 0.8])
+def test_db_learns_one_bar_per_neuron_where_a_cross_neuron_formed_before(p):
+    """Seed 2 kept a correlated pair on one "cross" neuron at p = 0.4 and 0.8 with hard image
+    switches and 1500 batches; with the authors' fade and 4500 batches every bar has its own neuron."""
+    res = run_reference("db", BarsTask(p=p), seed=2)
+    composition = bar_composition(res["state"].F, BarsTask(p=p).bars())
+    assert res["metrics"]["distinct_bars"] == 16, composition["missing_bars"]
+    assert composition["pair_neurons"] == []

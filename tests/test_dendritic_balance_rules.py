@@ -126,3 +126,17 @@ def test_statistics_reject_mismatched_shapes():
     st = rules.TraceStatistics(6, 4)
     with pytest.raises(DendriticBalanceError, match="expect x"):
         st.add(np.zeros((3, 6)), np.zeros((3, 5)), np.zeros((3, 5)))
+
+
+def test_analytic_inhibition_is_the_fixed_point_of_learned_inhibition():
+    """``W = F ⊗ D*`` (the paper's "analytic" network) is where dendritic inhibitory plasticity stops."""
+    rng = np.random.default_rng(3)
+    x, r, r_d, _ = _samples(rng, delay=False)
+    st = _stats(x, r, r_d, None)
+    F = rng.uniform(0.2, 1.0, (4, 6))
+    decay = 0.01
+    W = rules.analytic_dendritic_inhibition(F, rules.optimal_decoder(st, ridge=decay, delayed=True))
+    assert W.shape == (4, 6, 4)
+    np.testing.assert_allclose(rules.dendritic_inhibition_update(F, W, st, decay), 0.0, atol=1e-10)
+    W_off = rules.analytic_dendritic_inhibition(F, np.zeros((6, 4)))
+    assert np.abs(rules.dendritic_inhibition_update(F, W_off, st, decay)).max() > 0.05

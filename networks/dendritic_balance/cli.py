@@ -16,7 +16,9 @@ import numpy as np
 from neurohw.cliutil import emit_json, output_dir, say, stdout_to_stderr, write_json_atomic
 from neurohw.errors import NeurohwError
 
-DEFAULT_REFERENCE_PRESENTATIONS = 1500
+from neurohw.networks.dendritic_balance.experiments import REFERENCE_PRESENTATIONS
+
+DEFAULT_REFERENCE_PRESENTATIONS = REFERENCE_PRESENTATIONS
 DEFAULT_HIL_ITERATIONS = 200
 
 

@@ -17,10 +17,14 @@ def apply_plasticity(config: ModelConfig, state: NetworkState, stats: rules.Trac
     """Update ``state`` in place: inhibition, input weights, homeostatic bias and decoder.
 
     Inhibitory and decoder rules use normalised-LMS step sizes (:func:`.rules.lms_step_scale`).
+    With ``config.inhibition == "analytic"`` (DB only) the dendritic inhibition is not learned but
+    reset to ``F_ij D_jk`` after the input-weight and decoder updates.
     """
     eta_inh = config.eta_inhibition * rules.lms_step_scale(stats, delayed=True)
+    analytic = config.rule == "db" and config.inhibition == "analytic"
     if config.rule == "db":
-        state.W += eta_inh * rules.dendritic_inhibition_update(state.F, state.W, stats, config.decay)
+        if not analytic:
+            state.W += eta_inh * rules.dendritic_inhibition_update(state.F, state.W, stats, config.decay)
         state.F += config.eta_input * rules.db_input_update(state.F, state.W, stats, config.decay,
                                                             config.division_epsilon)
     else:
@@ -32,3 +36,5 @@ def apply_plasticity(config: ModelConfig, state: NetworkState, stats: rules.Trac
     state.bias += config.eta_bias * rules.threshold_update(stats.rate_per_sample, target)
     state.D += (config.eta_decoder * rules.lms_step_scale(stats, delayed=False)
                 * rules.decoder_update(state.D, stats))
+    if analytic:
+        state.W[...] = rules.analytic_dendritic_inhibition(state.F, state.D)

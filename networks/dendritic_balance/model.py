@@ -9,6 +9,7 @@ import numpy as np
 from neurohw.networks.dendritic_balance.errors import DendriticBalanceError
 
 RULES = ("db", "sb")
+INHIBITION_MODES = ("learned", "analytic")
 
 
 @dataclass
@@ -19,6 +20,14 @@ class ModelConfig:
     stochastic sigmoidal (escape-noise) spiking with noise annealed during learning. Learning
     rates are per presentation batch (weights change once per presentation of ``streams``
     parallel inputs, the paper's batched ``updateInterval``).
+
+    Options (off by default, so the in-the-loop PyNN version keeps hard switches and learned
+    inhibition): ``fade_fraction`` (reference simulation only) -- the input cross-fades linearly
+    from the previous image to the new one over the first ``fade_fraction`` of each presentation
+    (the authors' public code fades 30 %, ``fadeLength = 0.3``); ``inhibition = "analytic"`` --
+    DB's dendritic inhibition is not learned but set to its balanced value ``W_ijk = F_ij D_jk``
+    from the current decoder ``D`` after every update (the "analytic" network of the paper's main
+    bars and delay figures; the fully local, learned version is in its SI).
     """
 
     rule: str = "db"
@@ -40,12 +49,20 @@ class ModelConfig:
     init_scale: float = 0.1         # initial input weights ~ U(0, init_scale)
     excitatory_inputs: bool = True  # input weights stay >= 0 (Dale's law; inputs are >= 0)
     division_epsilon: float = 0.02  # regulariser of the DB rule's 1 / F_ij
+    fade_fraction: float = 0.0      # first fraction of a presentation cross-fading from the last image
+    inhibition: str = "learned"     # DB: "learned" dendritic inhibition or "analytic" W_ijk = F_ij D_jk
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
             raise DendriticBalanceError(f"rule must be one of {RULES}, got {self.rule!r}")
         if self.n_z < 1 or self.steps_per_presentation < 1 or self.streams < 1:
             raise DendriticBalanceError("n_z, steps_per_presentation and streams must be >= 1")
+        if not 0.0 <= self.fade_fraction <= 1.0:
+            raise DendriticBalanceError(
+                f"fade_fraction must be in [0, 1] (0: hard switch), got {self.fade_fraction}")
+        if self.inhibition not in INHIBITION_MODES:
+            raise DendriticBalanceError(
+                f"inhibition must be one of {INHIBITION_MODES}, got {self.inhibition!r}")
         if self.delay_steps < 0:
             raise DendriticBalanceError(f"delay_steps must be >= 0, got {self.delay_steps}")
         if not self.temperature_start >= self.temperature_end > 0:

@@ -9,7 +9,8 @@ Mikulasch, Rudelt & Priesemann (2021), PNAS 118:e2021925118. Per time step ``dt`
 * neuron ``i`` spikes with probability ``sigmoid(v_i / T)`` (stochastic sigmoidal escape noise),
   ``T`` annealed from ``temperature_start`` to ``temperature_end``;
 * traces follow ``r <- r exp(-dt/tau) + s`` (exponential PSP kernel);
-* the bias adapts so that every neuron fires at ``target_rate`` (threshold adaptation).
+* the bias adapts so that every neuron fires at ``target_rate`` (threshold adaptation);
+* optionally (``fade_fraction``) each new image cross-fades in from the previous one.
 
 ``streams`` independent input streams run in parallel with shared weights; after each
 presentation (``steps_per_presentation`` steps) the rules of :mod:`.rules` update the weights
@@ -38,6 +39,7 @@ class PresentationRecord:
     """What one simulated presentation batch produced."""
 
     stats: rules.TraceStatistics
+    x_sq: float = 0.0                  # sum over samples of ||x||^2 (inputs as presented)
     x: np.ndarray | None = None        # [steps * streams, n_x] (when recorded)
     r: np.ndarray | None = None        # [steps * streams, n_z]
 
@@ -53,13 +55,17 @@ class ReferenceNetwork:
         self.r = np.zeros((B, n_z))
         self.delay_line = np.zeros((config.delay_steps + 1, B, n_z))
         self._head = 0
+        self._x_prev: np.ndarray | None = None              # last image of every stream [B, n_x]
 
     def present(self, x: np.ndarray, temperature: float, record: bool = False) -> PresentationRecord:
         """Simulate one presentation of the images ``x`` [streams, n_x] (weights fixed)."""
         cfg, st = self.config, self.state
         stats = rules.TraceStatistics(x.shape[1], cfg.n_z)
         inhibition = st.lateral_inhibition(cfg.rule)
-        feedforward = x @ st.F.T + st.bias                   # constant during the presentation
+        feedforward = x @ st.F.T + st.bias                   # constant after the fade
+        fade = self._fade_weights(x)                         # [steps] weight of the previous image
+        x_prev = self._x_prev
+        ff_prev = x_prev @ st.F.T + st.bias if fade is not None else None
         decay = cfg.trace_decay
         self_inhibition = np.diag(inhibition)
         delayed = cfg.delay_steps > 0
@@ -72,7 +78,10 @@ class ReferenceNetwork:
         for t in range(steps):
             r_d = self.delay_line[self._head]                 # trace from 1 + delay steps ago
             RD[t] = r_d
-            v = feedforward - r_d @ inhibition.T
+            if fade is not None and fade[t] > 0.0:
+                v = feedforward + fade[t] * (ff_prev - feedforward) - r_d @ inhibition.T
+            else:
+                v = feedforward - r_d @ inhibition.T
             if delayed:
                 RS[t] = self.r                                # own trace, undelayed (reset)
                 v -= self_inhibition * (self.r - r_d)
@@ -82,13 +91,33 @@ class ReferenceNetwork:
             R[t] = self.r
             self.delay_line[self._head] = self.r
             self._head = (self._head + 1) % len(self.delay_line)
-        X = np.broadcast_to(x[None], (steps,) + x.shape).reshape(steps * B, -1)
+        X = np.broadcast_to(x[None], (steps,) + x.shape)
+        if fade is not None:
+            X = X + fade[:, None, None] * (x_prev - x)[None]
+        X = X.reshape(steps * B, -1)
+        self._x_prev = np.array(x, dtype=float)
         flat = lambda a: a.reshape(steps * B, n_z)             # noqa: E731
         stats.add(X, flat(R), flat(RD), None, flat(RS) if delayed else None)
         stats.spikes += spike_count
+        x_sq = float(np.sum(X * X))
         if record:
-            return PresentationRecord(stats, X.copy(), flat(R).copy())
-        return PresentationRecord(stats)
+            return PresentationRecord(stats, x_sq, X.copy(), flat(R).copy())
+        return PresentationRecord(stats, x_sq)
+
+    def _fade_weights(self, x: np.ndarray) -> np.ndarray | None:
+        """Weight of the previous image in every step of this presentation [steps], or None.
+
+        Over the first ``fade_fraction`` of a presentation the input is
+        ``x_prev + f (x - x_prev)`` with ``f`` rising linearly to 1 (the authors' ``fade_images``:
+        ``f = k / (fade_fraction * steps)`` at step ``k = 1, 2, ...``); the very first image of a
+        stream is not faded.
+        """
+        cfg = self.config
+        if cfg.fade_fraction <= 0.0 or self._x_prev is None or self._x_prev.shape != x.shape:
+            return None
+        k = np.arange(1, cfg.steps_per_presentation + 1)
+        f = np.minimum(1.0, k / (cfg.fade_fraction * cfg.steps_per_presentation))
+        return 1.0 - f
 
     def learn(self, stats: rules.TraceStatistics) -> None:
         """Apply every plasticity rule once, from one presentation's statistics."""
@@ -124,7 +153,7 @@ def train_reference(config: ModelConfig, sample_inputs: Callable[[int, np.random
         s = rec.stats
         n = max(s.n_samples, 1)
         # online decoder loss with the current decoder, from the same sums (no extra pass):
-        xx = float(np.sum(x * x)) * config.steps_per_presentation / n
+        xx = rec.x_sq / n
         D = state.D
         loss = 0.5 / n_x * (xx - 2 * np.sum(D * s.x_r) / n + np.sum((D.T @ D) * s.r_r) / n)
         loss_acc += loss

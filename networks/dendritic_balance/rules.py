@@ -190,6 +190,16 @@ def dendritic_inhibition_update(F: np.ndarray, W: np.ndarray, stats: TraceStatis
     return F[:, :, None] * x_arr - _arrival_correlation(W, stats, n) - decay * W
 
 
+def analytic_dendritic_inhibition(F: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """Balanced dendritic inhibition ``W_ijk = F_ij D_jk`` [n_z, n_x, n_z] from the decoder ``D``.
+
+    The fixed point of :func:`dendritic_inhibition_update` (up to the ridge) when ``D`` is the
+    optimal decoder; the "analytic" network of Mikulasch et al. (2021, main-text bars and delay
+    figures) computes its inhibition this way instead of learning it locally.
+    """
+    return F[:, :, None] * D[None, :, :]
+
+
 def somatic_inhibition_update(F: np.ndarray, V: np.ndarray, stats: TraceStatistics,
                               decay: float) -> np.ndarray:
     """Somatic balance of inhibition: ``<u_i r_arr(i,k)> - decay V_ik``, ``u_i = F_i x - V_i r_arr``."""
