@@ -27,9 +27,8 @@ from types import ModuleType
 
 import numpy as np
 
-from neurohw.projection_io import write_weights
-
 from neurohw.networks.dendritic_balance.errors import DendriticBalanceError
+from neurohw.projection_io import write_weights
 
 
 @dataclass

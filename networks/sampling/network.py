@@ -35,9 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from neurohw.projection_io import write_weights
-
 from neurohw.errors import NeurohwError
+from neurohw.projection_io import write_weights
 from neurohw.spikes import refractory_states
 
 from .activation import ActivationFit, fit_logistic

@@ -27,8 +27,6 @@ from typing import Any
 
 import neo
 import numpy as np
-
-from neurohw.projection_io import write_weights
 import quantities as pq
 
 from neurohw.errors import NeurohwError
@@ -36,6 +34,7 @@ from neurohw.hil import Experiment
 from neurohw.networks.synaptic_sampling.inputs import MixtureInputs
 from neurohw.networks.synaptic_sampling.langevin import weights_from_theta
 from neurohw.networks.synaptic_sampling.observables import presynaptic_sums, window_winners
+from neurohw.projection_io import write_weights
 from neurohw.spikes import psp_traces, spike_time_arrays
 
 
