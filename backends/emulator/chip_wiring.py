@@ -1,6 +1,6 @@
 """How the engine uses the emulated chip (``neurohw.backends.emulator.chip``).
 
-:class:`ChipWiring` is mixed into the engine. With ``ideal=True`` there is no chip and every hook
+:class:`ChipWiring` is mixed into the backend's runtime (``state.engine``). With ``ideal=True`` there is no chip and every hook
 is the identity: the engine integrates exactly what the PyNN script asked for. Otherwise
 (the default) a :class:`~neurohw.backends.emulator.chip.Chip` built from ``setup()``'s
 ``preset``/``chip_seed``/``seed``/``calibration``/``n_chips``/``strict`` is in the loop:
@@ -31,6 +31,7 @@ import numpy as np
 
 from neurohw.errors import NeurohwError
 
+from .cell_kinds import is_neuron_population
 
 
 class CalibrationSetupError(NeurohwError, ValueError):
@@ -42,7 +43,7 @@ def _is_calibration_object(obj) -> bool:
 
 
 class ChipWiring:
-    """Chip-facing part of :class:`~neurohw.backends.emulator.engine.runner.Engine`."""
+    """Chip-facing part of the backend's :class:`~neurohw.backends.emulator.runtime.Runtime`."""
 
     chip = None
     placement = None
@@ -85,7 +86,6 @@ class ChipWiring:
         """Populations -> circuits, projections -> rows (raises MappingError if it does not
         fit, unless ``allow_synapse_loss``)."""
         from .chip import PopulationSpec, ProjectionSpec
-        from .engine.runner import is_neuron_population
 
         pops = self.state.populations
         labels = {id(p): f"{p.label}" for p in pops}

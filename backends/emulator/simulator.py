@@ -42,7 +42,7 @@ class State(common.control.BaseState):
     # -- network bookkeeping -------------------------------------------------------------
     def clear(self) -> None:
         """Forget the whole network (``setup()``)."""
-        from .engine.runner import Engine
+        from .runtime import Runtime
 
         self.recorders = set()
         self.populations = []
@@ -51,7 +51,7 @@ class State(common.control.BaseState):
         self.write_on_end = []
         self.id_counter = 0
         self.segment_counter = -1
-        self.engine = Engine(self)
+        self.engine = Runtime(self)
         self.reset()
 
     def mark_dirty(self, what: str) -> None:

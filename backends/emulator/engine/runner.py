@@ -1,367 +1,87 @@
-"""The engine: flat arrays built from the PyNN objects, run segment by segment by the kernel.
+"""Array-level entry point of the engine: one :func:`run_kernel` call advances flat arrays.
 
-:class:`Engine` owns the compiled network (neuron parameters, synapse table, delay ring buffer)
-and moves state between the populations and the compiled kernel
-(:func:`~neurohw.backends.emulator.engine.kernels.run_steps`). It rebuilds only what changed
-(``dirty``): parameters are cheap, the synapse table is rebuilt only after connections, weights
-or delays changed.
+The engine knows nothing of PyNN objects or of the chip: the backend's runtime
+(:mod:`neurohw.backends.emulator.runtime`) builds the arrays (realised by the chip model when
+there is one) and hands them in; state arrays are updated in place. Units are PyNN's: ms, mV,
+nF, uS, nA.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .kernels import REC_GE, REC_GI, REC_V, REC_W, run_steps
-from .neurons import FLOAT_FIELDS, NEURON_MODELS, neuron_arrays
-from .synapses import SynapseTable, build_synapse_table
-from .._seeding import seed_for
-from ..chip_wiring import ChipWiring
+from .synapses import SynapseTable
 
 #: Engine state variable behind each recordable / initialisable PyNN variable.
 STATE_OF_VARIABLE = {"v": "v", "gsyn_exc": "ge", "gsyn_inh": "gi", "isyn_exc": "ge",
                      "isyn_inh": "gi", "w": "w"}
-_REC_KIND = {"v": REC_V, "gsyn_exc": REC_GE, "gsyn_inh": REC_GI, "isyn_exc": REC_GE,
-             "isyn_inh": REC_GI, "w": REC_W}
-_STATE_NAMES = ("v", "ge", "gi", "w")
+#: Kernel recording code of each recordable analog variable.
+REC_KIND = {"v": REC_V, "gsyn_exc": REC_GE, "gsyn_inh": REC_GI, "isyn_exc": REC_GE,
+            "isyn_inh": REC_GI, "w": REC_W}
+#: Per-neuron float state arrays (besides the int64 refractory counter ``refr``).
+STATE_NAMES = ("v", "ge", "gi", "w")
 
 
-_seed_for = seed_for
+@dataclass
+class KernelInputs:
+    """Everything one run feeds into the kernel besides parameters, state and synapses.
+
+    ``i_stim`` (nA per neuron at the start of the run) and the current changes ``cur_step``
+    (global step), ``cur_idx`` (neuron), ``cur_delta`` (nA); spike-source events as CSR over
+    local steps (``ev_ptr``, ``ev_ids``); kernel-generated Poisson sources (``pois_*``: presynaptic
+    id, rate in 1/ms, start and stop in ms, next spike time in ms, updated in place).
+    """
+
+    i_stim: np.ndarray
+    cur_step: np.ndarray
+    cur_idx: np.ndarray
+    cur_delta: np.ndarray
+    ev_ptr: np.ndarray
+    ev_ids: np.ndarray
+    pois_pre: np.ndarray
+    pois_rate: np.ndarray
+    pois_start: np.ndarray
+    pois_stop: np.ndarray
+    pois_next: np.ndarray
 
 
-def is_neuron_population(pop) -> bool:
-    return getattr(pop.celltype, "engine_model", None) in NEURON_MODELS
+@dataclass
+class RecordingSpec:
+    """What the kernel records: spikes of ``spike_rec`` ids; analog channels (neuron, kind,
+    every-n-steps) written into ``rec_out`` at ``rec_ptr`` offsets."""
+
+    spike_rec: np.ndarray
+    rec_neuron: np.ndarray
+    rec_kind: np.ndarray
+    rec_every: np.ndarray
+    rec_ptr: np.ndarray
+    rec_out: np.ndarray
 
 
-class Engine(ChipWiring):
-    """Compiled network of the emulator backend (one per :class:`State`)."""
+def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str, np.ndarray],
+               state: dict[str, np.ndarray], synapses: SynapseTable, ring_e: np.ndarray,
+               ring_i: np.ndarray, inputs: KernelInputs, recording: RecordingSpec
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Advance the network by ``n_steps`` steps of ``dt`` ms from global step ``step0``.
 
-    def __init__(self, state) -> None:
-        self.state = state
-        self.dirty: set[str] = {"structure"}
-        self.n_neurons = 0
-        self.n_sources = 0
-        self.arrays: dict[str, np.ndarray] = {}
-        self.synapses: SynapseTable | None = None
-        self.ring_e = np.zeros((2, 0))
-        self.ring_i = np.zeros((2, 0))
-        self.run_calls = 0
-        self.reseeded: int | None = None
-        self._initial_samples_stored = False
-        self.chip = None
-        self.placement = None
-        self.dropped_events = 0
-        self.last_kernel_wall_s = 0.0
-
-    # -- properties ----------------------------------------------------------------------
-    @property
-    def acceleration(self) -> float:
-        if self.chip is not None:
-            return float(self.chip.preset.acceleration)
-        return {"bss1": 1e4, "bss2": 1e3}[self.state.options.preset]
-
-    # -- building ------------------------------------------------------------------------
-    def _layout(self) -> None:
-        """Assign engine offsets: neurons first, then sources (presynaptic id space)."""
-        n = 0
-        for pop in self.state.populations:
-            if is_neuron_population(pop):
-                pop._engine_offset = n
-                n += pop.size
-        s = 0
-        for pop in self.state.populations:
-            if not is_neuron_population(pop):
-                pop._engine_offset = n + s
-                s += pop.size
-        self.n_neurons, self.n_sources = n, s
-
-    def _build_parameters(self) -> None:
-        dt = self.state.dt
-        blocks = []
-        for pop in self.state.populations:
-            if is_neuron_population(pop):
-                params = pop._engine_parameters()
-                blocks.append(neuron_arrays(pop.celltype.engine_model, params, dt))
-        names = FLOAT_FIELDS + ("model", "refr_steps")
-        if blocks:
-            self.arrays = {k: np.ascontiguousarray(np.concatenate([b[k] for b in blocks]))
-                           for k in names}
-        else:
-            self.arrays = {k: np.zeros(0, dtype=np.int8 if k == "model" else
-                                       np.int64 if k == "refr_steps" else float)
-                           for k in names}
-        if self.chip is not None:
-            self.arrays["noise_std"][:] = self.chip.membrane_noise_std_mV
-
-    def _build_synapses(self) -> None:
-        dt = self.state.dt
-        pres, posts, weights, delays, inh = [], [], [], [], []
-        for prj in self.state.projections:
-            pre_g, post_g = prj._global_indices()
-            w, d = prj._engine_weights_delays()
-            pres.append(pre_g)
-            posts.append(post_g)
-            weights.append(w)
-            delays.append(np.maximum(np.rint(d / dt).astype(np.int64), 1))
-            inh.append(np.full(pre_g.size, prj.receptor_type == "inhibitory"))
-        cat = (lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype))
-        self.synapses = build_synapse_table(
-            self.n_neurons + self.n_sources, cat(pres, np.int64), cat(posts, np.int64),
-            cat(weights, np.float64), cat(delays, np.int64), cat(inh, np.bool_))
-        n_slots = self.synapses.max_delay_steps + 1
-        if self.ring_e.shape != (n_slots, self.n_neurons):
-            self._resize_ring(n_slots)
-
-    def _resize_ring(self, n_slots: int) -> None:
-        """New ring buffer; spikes in flight are kept when the neuron count is unchanged."""
-        new_e = np.zeros((n_slots, self.n_neurons))
-        new_i = np.zeros((n_slots, self.n_neurons))
-        old_slots = self.ring_e.shape[0]
-        if self.ring_e.shape[1] == self.n_neurons and self.ring_e.size:
-            step = self.state.step
-            for k in range(min(old_slots, n_slots)):
-                new_e[(step + k) % n_slots] = self.ring_e[(step + k) % old_slots]
-                new_i[(step + k) % n_slots] = self.ring_i[(step + k) % old_slots]
-        self.ring_e, self.ring_i = new_e, new_i
-
-    def build(self) -> None:
-        """Bring the compiled network up to date with the PyNN objects."""
-        if not self.dirty:
-            return
-        if "structure" in self.dirty:
-            self._layout()
-        if self.chip is not None and (self.dirty & {"structure", "synapses"}
-                                      or self.placement is None):
-            self.place_network()
-        self._build_parameters()
-        # HWNeuron gain codes (parameters) scale the analog weights: rebuild on their change
-        gains_changed = "params" in self.dirty and self.chip is not None \
-            and self.has_hw_neurons()
-        if self.dirty & {"structure", "synapses"} or self.synapses is None or gains_changed:
-            self._build_synapses()
-        self.dirty.clear()
-
-    # -- random streams ------------------------------------------------------------------
-    def stream_seed(self, *parts: int) -> int:
-        """Seed of one random stream of the current segment: from ``setup(seed=...)`` and the
-        segment number, or, after :meth:`reseed`, from the reseed value alone (so that a run
-        resumed in a fresh process draws the same noise as an uninterrupted one)."""
-        if self.reseeded is not None:
-            return _seed_for(self.reseeded, 0x5EED, *parts)
-        return _seed_for(self.state.options.seed, self.state.segment_counter, *parts)
-
-    def reseed(self, seed: int) -> None:
-        """Restart every run-time random stream (Poisson sources, on-chip noise generators,
-        membrane and readout noise) from ``seed``; in effect until the next ``reset()``."""
-        self.reseeded = int(seed)
-        self.run_calls = 0
-        self._readout_calls = 0
-        for pop in self.state.populations:
-            if getattr(pop.celltype, "engine_model", None) == "poisson_source":
-                pop._pois_next = None
-
-    # -- state ---------------------------------------------------------------------------
-    def reset(self) -> None:
-        """Initial values back into every population; nothing in flight; fresh sources."""
-        self.reseeded = None
-        self.ring_e[:] = 0.0
-        self.ring_i[:] = 0.0
-        self.run_calls = 0
-        self.dropped_events = 0
-        self._initial_samples_stored = False
-        for pop in self.state.populations:
-            pop._reset_engine_state()
-
-    def _gather_state(self) -> dict[str, np.ndarray]:
-        pops = [p for p in self.state.populations if is_neuron_population(p)]
-        out = {}
-        for name in _STATE_NAMES:
-            out[name] = np.ascontiguousarray(
-                np.concatenate([p._state[name] for p in pops]) if pops else np.zeros(0))
-        out["refr"] = np.ascontiguousarray(
-            np.concatenate([p._state["refr"] for p in pops]) if pops else np.zeros(0, np.int64))
-        return out
-
-    def _scatter_state(self, st: dict[str, np.ndarray]) -> None:
-        for pop in self.state.populations:
-            if is_neuron_population(pop):
-                sl = slice(pop._engine_offset, pop._engine_offset + pop.size)
-                for name in _STATE_NAMES + ("refr",):
-                    pop._state[name] = st[name][sl].copy()
-
-    # -- inputs --------------------------------------------------------------------------
-    def _current_inputs(self, step0: int, n_steps: int):
-        """Injected current at the start of the run (nA per neuron) and its changes in it."""
-        dt = self.state.dt
-        i_stim = np.zeros(self.n_neurons)
-        steps, idx, delta = [], [], []
-        for source in self.state.current_sources:
-            times, amps = source.changes()
-            if times.size == 0:
-                continue
-            change_steps = np.rint(np.asarray(times) / dt).astype(np.int64)
-            levels = np.asarray(amps, dtype=float)
-            for pop, index in source._targets:
-                if not hasattr(pop, "_engine_offset"):
-                    continue
-                targets = pop._engine_offset + index
-                # level holding at step0: last change at or before step0
-                k = np.searchsorted(change_steps, step0, side="right") - 1
-                if k >= 0:
-                    np.add.at(i_stim, targets, levels[k])
-                prev = levels[k] if k >= 0 else 0.0
-                inside = np.nonzero((change_steps > step0) &
-                                    (change_steps < step0 + n_steps))[0]
-                for j in inside:
-                    steps.append(np.full(targets.size, change_steps[j]))
-                    idx.append(targets)
-                    delta.append(np.full(targets.size, levels[j] - prev))
-                    prev = levels[j]
-        if steps:
-            s, i, d = np.concatenate(steps), np.concatenate(idx), np.concatenate(delta)
-            order = np.argsort(s, kind="stable")
-            return i_stim, s[order], i[order].astype(np.int64), d[order]
-        return i_stim, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-
-    def _source_inputs(self, step0: int, n_steps: int, rng: np.random.Generator):
-        """Spike-source events of this run (CSR over local steps) and the Poisson sources the
-        kernel generates itself."""
-        dt = self.state.dt
-        ev_steps, ev_ids = [], []
-        pois = {"pre": [], "rate": [], "start": [], "stop": [], "next": []}
-        t0, t1 = step0 * dt, (step0 + n_steps) * dt
-        array_pops = [p for p in self.state.populations
-                      if getattr(p.celltype, "engine_model", None) == "array_source"]
-        trains = [t for p in array_pops for t in p._spike_times_in(t0, t1)]
-        if self.chip is not None and trains:
-            # one host link per setup: the budget is shared by every SpikeSourceArray
-            trains = self.filter_host_events(None, trains, t0, t1)
-        start = 0
-        for pop in array_pops:
-            local_steps, local_ids = pop._array_source_events(trains[start:start + pop.size], dt)
-            start += pop.size
-            ev_steps.append(local_steps)
-            ev_ids.append(pop._engine_offset + local_ids)
-        for pop in self.state.populations:
-            if getattr(pop.celltype, "engine_model", None) == "poisson_source":
-                result = pop._poisson_inputs(t0, t1, dt, rng)
-                if result[0] == "events":
-                    ev_steps.append(result[1])
-                    ev_ids.append(pop._engine_offset + result[2])
-                else:
-                    rates, start_ms, stop_ms, nxt = result[1:]
-                    pois["pre"].append(pop._engine_offset + np.arange(pop.size))
-                    pois["rate"].append(rates)
-                    pois["start"].append(start_ms)
-                    pois["stop"].append(stop_ms)
-                    pois["next"].append(nxt)
-        if ev_steps:
-            steps = np.concatenate(ev_steps).astype(np.int64) - step0
-            ids = np.concatenate(ev_ids).astype(np.int64)
-            order = np.argsort(steps, kind="stable")
-            steps, ids = steps[order], ids[order]
-        else:
-            steps, ids = np.zeros(0, np.int64), np.zeros(0, np.int64)
-        ptr = np.zeros(n_steps + 1, dtype=np.int64)
-        if steps.size:
-            np.cumsum(np.bincount(steps, minlength=n_steps)[:n_steps], out=ptr[1:])
-        cat = (lambda k, dtype: np.ascontiguousarray(np.concatenate(pois[k]).astype(dtype))
-               if pois[k] else np.zeros(0, dtype))
-        return ptr, ids, (cat("pre", np.int64), cat("rate", float), cat("start", float),
-                          cat("stop", float), cat("next", float))
-
-    def _recording_spec(self):
-        """Spike-recording mask over presynaptic ids and the analog channels to sample."""
-        spike_rec = np.zeros(self.n_neurons + self.n_sources, dtype=np.bool_)
-        channels = []  # (recorder, variable name, ids, global indices, every)
-        for pop in self.state.populations:
-            rec = pop.recorder
-            for variable, ids in rec.recorded.items():
-                if not ids:
-                    continue
-                id_arr = np.array(sorted(int(i) for i in ids), dtype=np.int64)
-                index = pop._engine_offset + (id_arr - int(pop.first_id))
-                if variable.name == "spikes":
-                    spike_rec[index] = True
-                else:
-                    every = max(1, int(round(rec.sampling_interval / self.state.dt)))
-                    channels.append((rec, variable.name, id_arr, index, every))
-        return spike_rec, channels
-
-    # -- running -------------------------------------------------------------------------
-    def run(self, n_steps: int) -> None:
-        """Advance the network by ``n_steps`` time steps from ``state.step``."""
-        import time
-
-        self.build()
-        state = self.state
-        step0 = state.step
-        if step0 == 0 and not self._initial_samples_stored:
-            for rec in state.recorders:
-                rec._store_initial_samples()
-            self._initial_samples_stored = True
-        if n_steps == 0:
-            return
-        call_seed = self.stream_seed(self.run_calls)
-        rng = np.random.default_rng(call_seed)
-        self.run_calls += 1
-        st = self._gather_state()
-        i_stim, cur_step, cur_idx, cur_delta = self._current_inputs(step0, n_steps)
-        ev_ptr, ev_ids, pois = self._source_inputs(step0, n_steps, rng)
-        spike_rec, channels = self._recording_spec()
-        counts = [((step0 + n_steps) // every) - (step0 // every)
-                  for (_, _, _, index, every) in channels for _ in index]
-        rec_neuron = np.concatenate([c[3] for c in channels]).astype(np.int64) \
-            if channels else np.zeros(0, np.int64)
-        rec_kind = np.concatenate([np.full(c[3].size, _REC_KIND[c[1]]) for c in channels]
-                                  ).astype(np.int64) if channels else np.zeros(0, np.int64)
-        rec_every = np.concatenate([np.full(c[3].size, c[4]) for c in channels]
-                                   ).astype(np.int64) if channels else np.zeros(0, np.int64)
-        rec_ptr = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(np.asarray(counts, dtype=np.int64), out=rec_ptr[1:])
-        rec_out = np.zeros(int(rec_ptr[-1]))
-        a, syn = self.arrays, self.synapses
-        started = time.perf_counter()
-        spk_steps, spk_ids, _ = run_steps(
-            n_steps, step0, state.dt, _seed_for(call_seed, 1),
-            a["model"], a["cm"], a["g_l"], a["e_l"], a["v_reset"], a["v_peak"], a["v_th"],
-            a["delta_t"], a["a"], a["b"], a["tau_w"], a["e_e"], a["e_i"], a["i_offset"],
-            a["refr_steps"], a["dec_e"], a["dec_i"], a["dec_e_half"], a["dec_i_half"],
-            a["p22"], a["p21e"], a["p21i"], a["noise_std"],
-            st["v"], st["ge"], st["gi"], st["w"], st["refr"], i_stim,
-            syn.ptr, syn.post, syn.weight, syn.delay_steps, syn.inhibitory,
-            self.ring_e, self.ring_i, ev_ptr, ev_ids,
-            pois[0], pois[1], pois[2], pois[3], pois[4],
-            cur_step, cur_idx, cur_delta, spike_rec,
-            rec_neuron, rec_kind, rec_every, rec_ptr, rec_out)
-        self.last_kernel_wall_s = time.perf_counter() - started
-        self._scatter_state(st)
-        self._store_poisson_state(pois)
-        self._dispatch_spikes(spk_steps, spk_ids)
-        pos = 0
-        for rec, var, id_arr, index, every in channels:
-            k = index.size
-            block = rec_out[rec_ptr[pos]:rec_ptr[pos + k]].reshape(k, -1).T
-            rec._store_signals(var, id_arr, block)
-            pos += k
-
-    def _store_poisson_state(self, pois) -> None:
-        pre, nxt = pois[0], pois[4]
-        if pre.size == 0:
-            return
-        for pop in self.state.populations:
-            if getattr(pop.celltype, "engine_model", None) == "poisson_source" and \
-                    pop._pois_next is not None:
-                sel = (pre >= pop._engine_offset) & (pre < pop._engine_offset + pop.size)
-                if sel.any():
-                    pop._pois_next = nxt[sel].copy()
-
-    def _dispatch_spikes(self, steps: np.ndarray, ids: np.ndarray) -> None:
-        if steps.size == 0:
-            return
-        times = (steps + 1) * self.state.dt
-        for pop in self.state.populations:
-            sel = (ids >= pop._engine_offset) & (ids < pop._engine_offset + pop.size)
-            if sel.any():
-                local = ids[sel] - pop._engine_offset
-                pop.recorder._store_spikes(local + int(pop.first_id),
-                                           pop._readout_times(times[sel]))
+    ``params`` holds :data:`~.neurons.FLOAT_FIELDS`, ``model`` and ``refr_steps``; ``state``
+    holds :data:`STATE_NAMES` and ``refr`` (updated in place, as are the rings, ``i_stim`` and
+    ``pois_next``). Returns the global step and presynaptic id of every recorded spike.
+    """
+    a, st, syn, inp, rec = params, state, synapses, inputs, recording
+    spk_steps, spk_ids, _ = run_steps(
+        n_steps, step0, dt, seed,
+        a["model"], a["cm"], a["g_l"], a["e_l"], a["v_reset"], a["v_peak"], a["v_th"],
+        a["delta_t"], a["a"], a["b"], a["tau_w"], a["e_e"], a["e_i"], a["i_offset"],
+        a["refr_steps"], a["dec_e"], a["dec_i"], a["dec_e_half"], a["dec_i_half"],
+        a["p22"], a["p21e"], a["p21i"], a["noise_std"],
+        st["v"], st["ge"], st["gi"], st["w"], st["refr"], inp.i_stim,
+        syn.ptr, syn.post, syn.weight, syn.delay_steps, syn.inhibitory,
+        ring_e, ring_i, inp.ev_ptr, inp.ev_ids,
+        inp.pois_pre, inp.pois_rate, inp.pois_start, inp.pois_stop, inp.pois_next,
+        inp.cur_step, inp.cur_idx, inp.cur_delta, rec.spike_rec,
+        rec.rec_neuron, rec.rec_kind, rec.rec_every, rec.rec_ptr, rec.rec_out)
+    return spk_steps, spk_ids
