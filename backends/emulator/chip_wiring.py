@@ -32,6 +32,9 @@ import numpy as np
 from neurohw.errors import NeurohwError
 
 from .cell_kinds import is_neuron_population
+from .engine import plasticity as pl
+from .synapse_dynamics import (PlasticSpec, check_stdp_parameters, check_tsodyks_parameters,
+                               rule_of, stdp_exponents)
 
 
 class CalibrationSetupError(NeurohwError, ValueError):
@@ -88,13 +91,13 @@ class ChipWiring:
         from .chip import PopulationSpec, ProjectionSpec
 
         pops = self.state.populations
-        labels = {id(p): f"{p.label}" for p in pops}
+        labels = dict(zip([id(p) for p in pops], _unique_labels([str(p.label) for p in pops])))
         pop_specs = [PopulationSpec(label=labels[id(p)], size=p.size,
                                     is_source=not is_neuron_population(p),
                                     cell_type=p.celltype.__class__.__name__) for p in pops]
         by_offset = sorted(pops, key=lambda p: p._engine_offset)
         starts = np.array([p._engine_offset for p in by_offset])
-        prj_specs, self._prj_parts = [], {}
+        prj_specs, self._prj_parts, used_labels = [], {}, set()
         for prj in self.state.projections:
             pre_g, post_g = prj._global_indices()
             pre_owner = np.searchsorted(starts, pre_g, side="right") - 1
@@ -107,6 +110,9 @@ class ChipWiring:
                     whole = len(parts) == 0 and np.all(pre_owner == a) and np.all(post_owner == b)
                     label = prj.label if whole else \
                         f"{prj.label} [{pre_pop.label}->{post_pop.label}]"
+                    # PyNN labels need not be unique (two projections between the same
+                    # populations share the default label); the placement keys on them
+                    label = _unique_label(label, used_labels)
                     prj_specs.append(ProjectionSpec(
                         label=label, pre=labels[id(pre_pop)], post=labels[id(post_pop)],
                         receptor=prj.receptor_type,
@@ -155,11 +161,17 @@ class ChipWiring:
             if mask is not None:
                 kept[sel] = np.asarray(mask, dtype=bool)
         conductance = bool(getattr(prj.post, "conductance_based", True))
+        unit = "uS" if conductance else "nA"
         realised = np.zeros_like(weights)
         report = None
-        if weights.size:
-            digital, report = self.chip.quantise_weights(
-                np.abs(weights), pre_g, weight_unit="uS" if conductance else "nA")
+        if weights.size and rule_of(prj) == "stdp":
+            # plastic rows are scaled so that the top weight code is w_max
+            digital, _codes, report = self.chip.quantise_plastic_weights(
+                np.abs(weights), np.abs(prj._params["w_max"]), weight_unit=unit)
+            realised = np.where(kept, np.sign(weights) * digital, 0.0)
+        elif weights.size:
+            digital, report = self.chip.quantise_weights(np.abs(weights), pre_g,
+                                                         weight_unit=unit)
             realised = np.where(kept, np.sign(weights) * digital, 0.0)
         prj.quantisation_report = report
         prj.kept_mask = kept
@@ -189,6 +201,78 @@ class ChipWiring:
             else:
                 gain[sel] = self.chip.synaptic_gain(receptor, circuits[local])
         return np.asarray(digital, dtype=float) * gain
+
+    # -- plasticity ----------------------------------------------------------------------
+    def controller_period_steps(self) -> int:
+        """The STDP update controller's period in time steps (>= 1)."""
+        period = self.chip.plasticity.update_period_bio_ms
+        return max(1, int(round(period / self.state.dt)))
+
+    def chip_plastic_spec(self, prj, delay_steps: np.ndarray, tau_psc: np.ndarray | None
+                          ) -> PlasticSpec:
+        """A plastic projection as the chip's circuits realise it (``chip.plasticity``):
+        STDP on the correlation sensors of each synapse and the update controller, with every
+        delay axonal (the synapse sees the presynaptic spike after the routing delay, the
+        postsynaptic one at once); Tsodyks-Markram in the presynaptic drivers."""
+        n = len(prj)
+        p = prj._params
+        pre_g, post_g = prj._global_indices()
+        circuits = self._post_circuits(post_g)
+        par = np.zeros((n, pl.N_PAR))
+        plasticity = self.chip.plasticity
+        label = prj.label
+        weight = np.asarray(prj._realised("weight"), dtype=float)
+        if rule_of(prj) == "tsodyks":
+            check_tsodyks_parameters(prj, tau_psc)
+            real = plasticity.realise_tsodyks(label, p, pre_g, circuits)
+            par[:, pl.P_U] = real["U"]
+            par[:, pl.P_TAU_REC] = real["tau_rec"]
+            par[:, pl.P_TAU_FACIL] = real["tau_facil"]
+            par[:, pl.P_TAU_PSC] = tau_psc
+            return PlasticSpec(kind=np.full(n, pl.KIND_TSODYKS, np.int8), par=par,
+                               d_ax=np.zeros(n, np.int64), d_den=delay_steps.astype(np.int64),
+                               sweep_phase=np.zeros(n, np.int64), weight=weight,
+                               code=np.zeros(n))
+        check_stdp_parameters(prj)
+        conductance = bool(getattr(prj.post, "conductance_based", True))
+        max_weight = self.chip.max_weight("uS" if conductance else "nA")
+        real = plasticity.realise_stdp(label, p, pre_g, circuits, max_weight)
+        mu_plus, mu_minus = stdp_exponents(prj)
+        top = self.chip.plastic_top_code
+        digital_step = real["w_max"] / top
+        analog_step = self.engine_weights(prj.receptor_type, post_g, digital_step)
+        for col, value in ((pl.P_TAU_PLUS, real["tau_plus"]),
+                           (pl.P_TAU_MINUS, real["tau_minus"]), (pl.P_A_PLUS, p["A_plus"]),
+                           (pl.P_A_MINUS, p["A_minus"]), (pl.P_W_MIN, 0.0),
+                           (pl.P_W_MAX, real["w_max"]), (pl.P_MU_PLUS, mu_plus),
+                           (pl.P_MU_MINUS, mu_minus), (pl.P_ETA_C, real["eta_c"]),
+                           (pl.P_ETA_A, real["eta_a"]), (pl.P_TOP_CODE, top),
+                           (pl.P_CODE_STEP, analog_step)):
+            par[:, col] = value
+        period = self.controller_period_steps()
+        rows = self.chip.preset.synapse_rows_per_neuron
+        return PlasticSpec(kind=np.full(n, pl.KIND_CHIP_STDP, np.int8), par=par,
+                           d_ax=delay_steps.astype(np.int64), d_den=np.zeros(n, np.int64),
+                           sweep_phase=((pre_g % rows) * period) // rows, weight=weight,
+                           code=np.rint(np.abs(weight) / digital_step))
+
+    def learned_chip_weights(self, prj, codes: np.ndarray, spec: PlasticSpec) -> np.ndarray:
+        """Weight codes after learning -> realised digital weights (uS or nA, signed as the
+        projection's), what ``get("weight")`` reports."""
+        w_max = spec.par[:, pl.P_W_MAX]
+        sign = np.where(np.asarray(prj._params["weight"]) < 0, -1.0, 1.0)
+        return sign * codes * w_max / spec.par[:, pl.P_TOP_CODE]
+
+    def _post_circuits(self, post_g: np.ndarray) -> np.ndarray:
+        """Neuron circuit of each engine neuron index in ``post_g``."""
+        circuits = np.zeros(post_g.size, dtype=np.int64)
+        for pop in self.state.populations:
+            c = getattr(pop, "_circuits", None)
+            if c is None:
+                continue
+            sel = (post_g >= pop._engine_offset) & (post_g < pop._engine_offset + pop.size)
+            circuits[sel] = c[post_g[sel] - pop._engine_offset]
+        return circuits
 
     def has_hw_neurons(self) -> bool:
         """Whether any population is an ``HWNeuron`` (its gain codes scale its weights)."""
@@ -294,3 +378,20 @@ class ChipWiring:
                                        for k, v in d.items()))
         lines.append(f"  dropped host input events so far: {self.dropped_events}")
         return "\n".join(lines)
+
+
+
+def _unique_label(label: str, used: set[str]) -> str:
+    """``label``, or "label (2)", "label (3)", ... if taken; the result is added to ``used``."""
+    new, k = label, 1
+    while new in used:
+        k += 1
+        new = f"{label} ({k})"
+    used.add(new)
+    return new
+
+
+def _unique_labels(labels: list[str]) -> list[str]:
+    """``labels`` with repeats told apart (see :func:`_unique_label`)."""
+    used: set[str] = set()
+    return [_unique_label(label, used) for label in labels]

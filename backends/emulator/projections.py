@@ -37,6 +37,7 @@ class Connection(common.Connection):
         return float(self.projection._realised("weight")[self.k])
 
     def _set_weight(self, value):
+        _check_weight_signs(self.projection, np.array([float(value)]))
         self.projection._params["weight"][self.k] = value
         self.projection._changed()
 
@@ -44,6 +45,7 @@ class Connection(common.Connection):
         return float(self.projection._realised("delay")[self.k])
 
     def _set_delay(self, value):
+        self.projection._check_delays(np.array([float(value)]))
         self.projection._params["delay"][self.k] = value
         self.projection._changed()
 
@@ -93,7 +95,8 @@ class Projection(common.Projection):
         self._pre_index = cat(self._chunks_pre, np.int64)
         self._post_index = cat(self._chunks_post, np.int64)
         self._params = {name: cat(chunks, float) for name, chunks in self._chunks_params.items()}
-        for name, default in (("weight", self.synapse_type.default_parameters["weight"]),
+        for name, default in (("weight", getattr(self.synapse_type, "weight", None)
+                               or self.synapse_type.default_parameters.get("weight", 0.0)),
                               ("delay", self._default_delay())):
             if name not in self._params:
                 self._params[name] = np.full(self._pre_index.size, float(default))
@@ -118,6 +121,12 @@ class Projection(common.Projection):
     @property
     def connections(self):
         return (Connection(self, k) for k in range(len(self)))
+
+    def _store_learned_weights(self, weights: np.ndarray) -> None:
+        """Weights a plasticity rule learned during a run (uS or nA; the chip's realised
+        values) become the projection's weights; the engine's tables already hold them."""
+        self._params["weight"] = np.asarray(weights, dtype=float)
+        self._realised_cache.pop("weight", None)
 
     def _changed(self) -> None:
         self._realised_cache = {}
@@ -153,18 +162,28 @@ class Projection(common.Projection):
                 _engine_index(self.post, self._post_index))
 
     def _set_attributes(self, parameter_space):
+        """Values of every connection from (n_pre, n_post) arrays (every connection of a pair
+        gets the pair's value); all are checked before any is written."""
         parameter_space.evaluate(simplify=False)
+        updates = {}
         for name, value in parameter_space.items():
             arr = np.asarray(value, dtype=float)
             if arr.ndim == 2:
                 new = arr[self._pre_index, self._post_index]
             else:
                 new = np.broadcast_to(arr, self._pre_index.shape)
+            if np.isnan(new).any():
+                k = int(np.flatnonzero(np.isnan(new))[0])
+                raise errors.InvalidParameterValueError(
+                    f"projection {self.label!r}: {name} is NaN for the existing connection "
+                    f"{int(self._pre_index[k])} -> {int(self._post_index[k])}; NaN may only "
+                    f"stand where there is no connection")
             if name == "delay":
                 self._check_delays(new)
             if name == "weight":
                 _check_weight_signs(self, new)
-            self._params[name] = np.array(new, dtype=float)
+            updates[name] = np.array(new, dtype=float)
+        self._params.update(updates)
         self._changed()
 
     def _get_attributes_as_list(self, names):
@@ -181,21 +200,29 @@ class Projection(common.Projection):
         return [tuple(row) for row in zip(*[c.tolist() for c in columns])]
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        """(n_pre, n_post) arrays, NaN where there is no connection; several connections of one
+        pair are combined by ``multiple_synapses``: "sum", "min", "max", or the "first"/"last"
+        connection made."""
         ops = {"sum": (np.add.at, 0.0), "min": (np.minimum.at, np.inf),
                "max": (np.maximum.at, -np.inf)}
-        if multiple_synapses not in ops and multiple_synapses != "first":
+        if multiple_synapses not in ops and multiple_synapses not in ("first", "last"):
             raise ValueError(f"multiple_synapses must be one of 'sum', 'min', 'max', 'first', "
-                             f"got {multiple_synapses!r}")
+                             f"'last', got {multiple_synapses!r}")
+        connected = np.zeros(self.shape, dtype=bool)
+        connected[self._pre_index, self._post_index] = True
+        if multiple_synapses in ("first", "last"):
+            pair = self._pre_index * self.shape[1] + self._post_index
+            order = slice(None) if multiple_synapses == "first" else slice(None, None, -1)
+            _, pick = np.unique(pair[order], return_index=True)
+            pick = np.arange(pair.size)[order][pick]  # one connection per connected pair
         out = []
         for name in names:
-            if name.endswith("s") and name[:-1] in ("weight", "delay"):
+            if name in ("weights", "delays"):
                 name = name[:-1]
             values = self._realised(name) if name in ("weight", "delay") else self._params[name]
-            connected = np.zeros(self.shape, dtype=bool)
-            connected[self._pre_index, self._post_index] = True
-            if multiple_synapses == "first":
+            if multiple_synapses in ("first", "last"):
                 arr = np.full(self.shape, np.nan)
-                arr[self._pre_index[::-1], self._post_index[::-1]] = values[::-1]
+                arr[self._pre_index[pick], self._post_index[pick]] = values[pick]
             else:
                 op, fill = ops[multiple_synapses]
                 arr = np.full(self.shape, fill)

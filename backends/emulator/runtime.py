@@ -19,7 +19,9 @@ from .chip_wiring import ChipWiring
 from .engine.neurons import FLOAT_FIELDS, neuron_arrays
 from .engine.runner import (REC_KIND as _REC_KIND, STATE_NAMES as _STATE_NAMES, KernelInputs,
                             RecordingSpec, run_kernel)
+from .engine import plasticity as pl
 from .engine.synapses import SynapseTable, build_synapse_table
+from .synapse_dynamics import PlasticSpec, ideal_spec, rule_of, tsodyks_psc_time_constants
 
 
 class Runtime(ChipWiring):
@@ -34,6 +36,8 @@ class Runtime(ChipWiring):
         self.synapses: SynapseTable | None = None
         self.ring_e = np.zeros((2, 0))
         self.ring_i = np.zeros((2, 0))
+        self.plastic = pl.empty_tables(0, 0, 0)
+        self._plastic_projections: list = []
         self.run_calls = 0
         self.reseeded: int | None = None
         self._initial_samples_stored = False
@@ -100,6 +104,72 @@ class Runtime(ChipWiring):
         n_slots = self.synapses.max_delay_steps + 1
         if self.ring_e.shape != (n_slots, self.n_neurons):
             self._resize_ring(n_slots)
+        self._build_plastic(delays, posts)
+
+    def _build_plastic(self, delays: list[np.ndarray], posts: list[np.ndarray]) -> None:
+        """Plastic projections -> the engine's plastic-synapse tables (their state carried
+        over from the projections, where the last run left it)."""
+        syn = self.synapses
+        n_pre = self.n_neurons + self.n_sources
+        entry_of = np.empty_like(syn.order)
+        entry_of[syn.order] = np.arange(syn.order.size)
+        self._plastic_projections = []
+        entries, specs, states = [], [], []
+        offset = 0
+        for prj, d, post_g in zip(self.state.projections, delays, posts):
+            n = len(prj)
+            if rule_of(prj) is not None and n:
+                spec = self._plastic_spec(prj, d, post_g)
+                state = getattr(prj, "_plastic_state", None)
+                if state is None or state.shape[0] != n or \
+                        not np.array_equal(getattr(prj, "_plastic_kind", None), spec.kind):
+                    state = pl.initial_state(spec.kind)
+                pl.set_weights(spec.kind, state, spec.weight, spec.code)
+                prj._plastic_kind = spec.kind
+                rows = entry_of[offset:offset + n]
+                self._plastic_projections.append((prj, rows, spec))
+                entries.append(rows)
+                specs.append(spec)
+                states.append(state)
+            offset += n
+        if not specs:
+            self.plastic = pl.empty_tables(self.n_neurons, n_pre, syn.n_synapses)
+            return
+        cat = (lambda name: np.concatenate([getattr(sp, name) for sp in specs]))
+        period = self.controller_period_steps() if self.chip is not None else 0
+        self.plastic = pl.build_plastic_tables(
+            self.n_neurons, n_pre, syn.ptr, syn.post, np.concatenate(entries), cat("kind"),
+            cat("par"), np.concatenate(states), cat("d_ax"), cat("d_den"),
+            sweep_period=period, sweep_phase=cat("sweep_phase"))
+
+    def _plastic_spec(self, prj, delay_steps: np.ndarray, post_g: np.ndarray) -> PlasticSpec:
+        """One plastic projection: NEST's rules (ideal) or the chip's circuits."""
+        tau_psc = None
+        if rule_of(prj) == "tsodyks":
+            tau_psc = tsodyks_psc_time_constants(prj, post_g, self.arrays["dec_e"],
+                                                 self.arrays["dec_i"], self.state.dt)
+        if self.chip is not None:
+            return self.chip_plastic_spec(prj, delay_steps, tau_psc)
+        return ideal_spec(prj, delay_steps, tau_psc)
+
+    def _store_plastic_results(self) -> None:
+        """After a run: learned weights and rule state back into the projections (what
+        ``get("weight")`` reports: the committed weight, realised on the chip)."""
+        if not self.plastic.n:
+            return
+        start = 0
+        for prj, rows, spec in self._plastic_projections:
+            n = rows.size
+            p = np.arange(start, start + n)
+            start += n
+            prj._plastic_state = self.plastic.state[p].copy()
+            if rule_of(prj) != "stdp":
+                continue
+            if self.chip is not None:
+                learned = self.learned_chip_weights(prj, prj._plastic_state[:, pl.S_CODE], spec)
+            else:
+                learned = self.synapses.weight[rows].copy()
+            prj._store_learned_weights(learned)
 
     def _resize_ring(self, n_slots: int) -> None:
         """New ring buffer; spikes in flight are kept when the neuron count is unchanged."""
@@ -155,6 +225,11 @@ class Runtime(ChipWiring):
         self.reseeded = None
         self.ring_e[:] = 0.0
         self.ring_i[:] = 0.0
+        self.plastic.clear_in_flight()
+        pl.restart_traces(self.plastic.kind, self.plastic.state)
+        for prj, _rows, spec in self._plastic_projections:
+            if getattr(prj, "_plastic_state", None) is not None:
+                pl.restart_traces(spec.kind, prj._plastic_state)
         self.run_calls = 0
         self.dropped_events = 0
         self._initial_samples_stored = False
@@ -186,10 +261,12 @@ class Runtime(ChipWiring):
         steps, idx, delta = [], [], []
         for source in self.state.current_sources:
             times, amps = source.changes()
-            if times.size == 0:
-                continue
             change_steps = np.rint(np.asarray(times) / dt).astype(np.int64)
             levels = np.asarray(amps, dtype=float)
+            if vars(source).get("_current_recorder") is not None:  # source.record()
+                source._current_recorder.store_run(change_steps, levels, step0, n_steps)
+            if times.size == 0:
+                continue
             for pop, index in source._targets:
                 if not hasattr(pop, "_engine_offset"):
                     continue
@@ -314,9 +391,11 @@ class Runtime(ChipWiring):
             n_steps, step0, state.dt, _seed_for(call_seed, 1), self.arrays, st, self.synapses,
             self.ring_e, self.ring_i,
             KernelInputs(i_stim, cur_step, cur_idx, cur_delta, ev_ptr, ev_ids, *pois),
-            RecordingSpec(spike_rec, rec_neuron, rec_kind, rec_every, rec_ptr, rec_out))
+            RecordingSpec(spike_rec, rec_neuron, rec_kind, rec_every, rec_ptr, rec_out),
+            self.plastic)
         self.last_kernel_wall_s = time.perf_counter() - started
         self._scatter_state(st)
+        self._store_plastic_results()
         self._store_poisson_state(pois)
         self._dispatch_spikes(spk_steps, spk_ids)
         pos = 0
@@ -345,5 +424,4 @@ class Runtime(ChipWiring):
             sel = (ids >= pop._engine_offset) & (ids < pop._engine_offset + pop.size)
             if sel.any():
                 local = ids[sel] - pop._engine_offset
-                pop.recorder._store_spikes(local + int(pop.first_id),
-                                           pop._readout_times(times[sel]))
+                pop.recorder._store_spikes(*pop._readout_spikes(local, times[sel]))

@@ -58,12 +58,82 @@ class SpikeSourcePoisson(cells.SpikeSourcePoisson):
     engine_model = "poisson_source"
 
 
-class StaticSynapse(synapses.StaticSynapse):
-    __doc__ = synapses.StaticSynapse.__doc__
-    translations = build_translations(("weight", "weight"), ("delay", "delay"))
+class _MinimumDelay:
+    """The smallest delay a synapse may have: the backend's ``min_delay`` (ms)."""
 
     def _get_minimum_delay(self):
         return simulator.state.min_delay
+
+
+class StaticSynapse(_MinimumDelay, synapses.StaticSynapse):
+    __doc__ = synapses.StaticSynapse.__doc__
+    translations = build_translations(("weight", "weight"), ("delay", "delay"))
+
+
+class TsodyksMarkramSynapse(_MinimumDelay, synapses.TsodyksMarkramSynapse):
+    __doc__ = synapses.TsodyksMarkramSynapse.__doc__ + """
+    On the emulator: ideal mode integrates it as NEST's ``tsodyks_synapse`` (the PSC time
+    constant is the target neuron's ``tau_syn_E``/``tau_syn_I``); on the chip it lives in the
+    presynaptic synapse drivers (see ``chip.plasticity``)."""
+    translations = _identity(synapses.TsodyksMarkramSynapse)
+    engine_rule = "tsodyks"
+
+
+class STDPMechanism(_MinimumDelay, synapses.STDPMechanism):
+    __doc__ = synapses.STDPMechanism.__doc__ + """
+    On the emulator: ideal mode follows NEST's ``stdp_synapse`` (all-to-all pairs, updates at
+    every spike, float weights; any ``dendritic_delay_fraction``); on the chip the correlation
+    circuits and the update controller of ``chip.plasticity`` carry it out."""
+    base_translations = build_translations(
+        ("weight", "weight"), ("delay", "delay"),
+        ("dendritic_delay_fraction", "dendritic_delay_fraction"))
+    engine_rule = "stdp"
+
+    def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
+                 dendritic_delay_fraction=1.0, weight=0.0, delay=None):
+        if timing_dependence is None or weight_dependence is None:
+            raise errors.InvalidParameterValueError(
+                "STDPMechanism needs a timing_dependence (SpikePairRule) and a "
+                "weight_dependence (e.g. AdditiveWeightDependence) on the emulator")
+        if voltage_dependence is not None:
+            raise errors.NoModelAvailableError(
+                "the neurohw emulator has no voltage-dependent STDP; use voltage_dependence=None")
+        super().__init__(timing_dependence, weight_dependence, voltage_dependence,
+                         dendritic_delay_fraction, weight, delay)
+
+
+_STDP_MODELS = {"stdp_pair"}
+
+
+class SpikePairRule(synapses.SpikePairRule):
+    __doc__ = synapses.SpikePairRule.__doc__
+    translations = _identity(synapses.SpikePairRule)
+    possible_models = _STDP_MODELS
+
+
+class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
+    __doc__ = synapses.AdditiveWeightDependence.__doc__
+    translations = _identity(synapses.AdditiveWeightDependence)
+    possible_models = _STDP_MODELS
+
+
+class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
+    __doc__ = synapses.MultiplicativeWeightDependence.__doc__
+    translations = _identity(synapses.MultiplicativeWeightDependence)
+    possible_models = _STDP_MODELS
+
+
+class AdditivePotentiationMultiplicativeDepression(
+        synapses.AdditivePotentiationMultiplicativeDepression):
+    __doc__ = synapses.AdditivePotentiationMultiplicativeDepression.__doc__
+    translations = _identity(synapses.AdditivePotentiationMultiplicativeDepression)
+    possible_models = _STDP_MODELS
+
+
+class GutigWeightDependence(synapses.GutigWeightDependence):
+    __doc__ = synapses.GutigWeightDependence.__doc__
+    translations = _identity(synapses.GutigWeightDependence)
+    possible_models = _STDP_MODELS
 
 
 class _EmulatorCurrentSource(StandardCurrentSource):
@@ -75,6 +145,7 @@ class _EmulatorCurrentSource(StandardCurrentSource):
     def __init__(self, **parameters):
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "_targets", [])  # list of (population, index array)
+        object.__setattr__(self, "_current_recorder", None)  # set by record()
         super().__init__(**parameters)
         ps = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
         ps.update(**parameters)
@@ -93,9 +164,9 @@ class _EmulatorCurrentSource(StandardCurrentSource):
         simulator.state.mark_dirty("currents")
 
     def get_native_parameters(self):
-        return ParameterSpace(
-            {k: (Sequence(v) if isinstance(v, np.ndarray) else v) for k, v in self._native.items()},
-            self.get_schema(), shape=(1,))
+        # as pyNN.nest: no shape or schema, array-valued parameters (times, amplitudes) as plain
+        # arrays, so that ``source.times[0]`` is a number
+        return ParameterSpace(dict(self._native))
 
     def _validate(self) -> None:
         pass
@@ -125,9 +196,18 @@ class _EmulatorCurrentSource(StandardCurrentSource):
                     self._targets.append((cell.parent, np.array([cell.parent.id_to_index(cell)])))
         simulator.state.mark_dirty("currents")
 
+    def record(self) -> None:
+        """Record the injected current (nA, every time step) from now on; ``get_data()`` gives
+        it as a neo AnalogSignal (see :class:`~.recording.CurrentRecorder`)."""
+        from .recording import CurrentRecorder
+
+        object.__setattr__(self, "_current_recorder", CurrentRecorder(simulator.state.step))
+
     def _get_data(self):
-        times, amps = self.changes()
-        return np.asarray(times), np.asarray(amps)
+        if self._current_recorder is None:
+            raise errors.NothingToWriteError(
+                f"{type(self).__name__}: call record() before running to record its current")
+        return self._current_recorder.data(simulator.state.dt)
 
 
 class DCSource(_EmulatorCurrentSource, electrodes.DCSource):
@@ -164,6 +244,12 @@ class StepCurrentSource(_EmulatorCurrentSource, electrodes.StepCurrentSource):
         if times.size > 1 and np.min(np.diff(times)) <= 0:
             raise errors.InvalidParameterValueError(
                 "StepCurrentSource times must be strictly increasing")
+        if times.size and times.size == amps.size:
+            # times on the time grid; of several times in one step the last amplitude holds
+            steps = np.rint(times / simulator.state.dt).astype(np.int64)
+            last = np.r_[steps[1:] != steps[:-1], True]
+            self._native["times"] = steps[last] * simulator.state.dt
+            self._native["amplitudes"] = amps[last]
 
     def changes(self):
         return (np.asarray(self._native.get("times", []), dtype=float),

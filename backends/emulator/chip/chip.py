@@ -16,6 +16,7 @@ import numpy as np
 from . import host_io, placement as placement_mod, readout, transfer, weights as weights_mod
 from .errors import CalibrationMismatchError, ParameterRangeError, UnsupportedParameterError
 from .fixed_pattern import FixedPatternNoise
+from .plasticity import ChipPlasticity
 from .presets import Preset, get_preset
 from .switches import ChipSwitches
 
@@ -60,6 +61,7 @@ class Chip:
         self.n_chips = int(n_chips)
         self.n_circuits = self.preset.neurons_per_chip * self.n_chips
         self._fpn = FixedPatternNoise(self.preset, self.chip_seed, self.n_chips)
+        self._plasticity: ChipPlasticity | None = None
         self.calibration = None
         self.calibration_id: str | None = None
         if calibration is not None:
@@ -236,6 +238,36 @@ class Chip:
             weights, rows, self.preset.weight_levels, max_w,
             enabled=self.switches.weight_quantisation)
         return digital, report
+
+    def max_weight(self, weight_unit: str) -> float:
+        """Largest realisable weight: uS (conductance synapses) or nA (current synapses)."""
+        if weight_unit not in ("uS", "nA"):
+            raise ValueError(f"weight_unit must be 'uS' or 'nA', got {weight_unit!r}")
+        return self.preset.max_weight_uS if weight_unit == "uS" else self.preset.max_weight_nA
+
+    @property
+    def plastic_top_code(self) -> float:
+        """Top weight code of plastic synapses (15 / 63; with weight quantisation switched off
+        a grid so fine that it does not matter)."""
+        return float(self.preset.weight_levels - 1 if self.switches.weight_quantisation
+                     else 2 ** 30)
+
+    def quantise_plastic_weights(self, weights: np.ndarray, w_max: np.ndarray,
+                                 weight_unit: str = "uS"
+                                 ) -> tuple[np.ndarray, np.ndarray, weights_mod.WeightReport]:
+        """Weights (>= 0) of a plastic projection -> digital weights on its rows, scaled so
+        that the top code is ``w_max`` (per connection, same unit)."""
+        scale = np.minimum(np.asarray(w_max, dtype=float), self.max_weight(weight_unit))
+        return weights_mod.quantise_to_scale(weights, scale, int(self.plastic_top_code) + 1,
+                                             enabled=self.switches.weight_quantisation)
+
+    @property
+    def plasticity(self) -> ChipPlasticity:
+        """The chip's plasticity circuits (``chip.plasticity``; drawn on first use)."""
+        if self._plasticity is None:
+            self._plasticity = ChipPlasticity(self.preset, self.chip_seed, self.n_circuits,
+                                              self.switches.fixed_pattern_noise, self.strict)
+        return self._plasticity
 
     # ------------------------------------------------------------------ mapping
     def place(self, populations: list[placement_mod.PopulationSpec],

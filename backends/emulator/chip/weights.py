@@ -96,3 +96,28 @@ def quantise(weights: np.ndarray, rows: np.ndarray, levels: int, max_weight: flo
         n_clipped=int(np.count_nonzero(clipped)), mean_relative_error=stats[0],
         max_relative_error=stats[1], levels=int(levels), max_weight=float(max_weight))
     return grid, codes, report
+
+
+def quantise_to_scale(weights: np.ndarray, scale: np.ndarray, levels: int, enabled: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray, WeightReport]:
+    """Quantise weights onto a given per-connection scale (the top code's weight): plastic
+    rows, whose scale is the rule's ``w_max`` so that learning can reach every code. Weights
+    above the scale are clipped to it. Returns (digital weights, codes, report)."""
+    w = np.asarray(weights, dtype=float).ravel()
+    scale = np.broadcast_to(np.asarray(scale, dtype=float), w.shape)
+    clipped = w > scale
+    wc = np.minimum(w, scale)
+    if enabled:
+        codes = np.rint(wc / scale * (levels - 1)).astype(np.int64)
+        grid = codes * scale / (levels - 1)
+    else:
+        codes = np.full(w.shape, -1, np.int64)
+        grid = wc
+    positive = w > 0
+    rel = np.abs(grid[positive] - w[positive]) / w[positive] if positive.any() else np.zeros(1)
+    report = WeightReport(
+        n=int(w.size), n_rounded_to_zero=int(np.count_nonzero(positive & (grid == 0))),
+        n_clipped=int(np.count_nonzero(clipped)), mean_relative_error=float(rel.mean()),
+        max_relative_error=float(rel.max()), levels=int(levels),
+        max_weight=float(scale.max()) if scale.size else 0.0)
+    return grid, codes, report

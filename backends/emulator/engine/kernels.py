@@ -27,6 +27,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .plasticity import controller_update, post_arrival, pre_arrival
+
 #: Codes of the recordable analog variables in ``rec_kind``.
 REC_V, REC_GE, REC_GI, REC_W = 0, 1, 2, 3
 
@@ -52,14 +54,70 @@ def _grow(arr, size):
 
 
 @njit(cache=True)
-def _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i):
+def _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
+               syn_pidx, pl_kind, pl_par, pl_st, pl_dax):
+    """Spike of ``pre`` emitted in ``step``: every synapse's weight into the delay ring.
+    Plastic synapses whose spike reaches them now update first and send the weight their rule
+    gives; those with an axonal delay are handled later (:func:`_pre_arrivals`)."""
     n_slots = ring_e.shape[0]
+    t = (step + 1) * dt
     for s in range(syn_ptr[pre], syn_ptr[pre + 1]):
+        p = syn_pidx[s]
+        if p < 0:
+            w = syn_w[s]
+        elif pl_dax[p] > 0:
+            continue
+        else:
+            w = pre_arrival(p, s, t, pl_par, pl_st, pl_kind, syn_w)
         slot = (step + syn_d[s]) % n_slots
         if syn_inh[s]:
-            ring_i[slot, syn_post[s]] += syn_w[s]
+            ring_i[slot, syn_post[s]] += w
         else:
-            ring_e[slot, syn_post[s]] += syn_w[s]
+            ring_e[slot, syn_post[s]] += w
+
+
+@njit(cache=True)
+def _pre_arrivals(step, dt, syn_ptr, syn_post, syn_d, syn_inh, syn_w, ring_e, ring_i,
+                  syn_pidx, pl_kind, pl_par, pl_st, pl_dax, dax_values, pre_ring, pre_ring_n):
+    """Presynaptic spikes emitted ``d_ax`` steps ago reach their plastic synapses now; the
+    weights they carry go into the ring for the remaining (dendritic) part of the delay."""
+    n_slots = ring_e.shape[0]
+    n_aslots = pre_ring.shape[0]
+    t = (step + 1) * dt
+    for a in dax_values:
+        if step - a < 0:
+            continue
+        slot_a = (step - a) % n_aslots
+        for j in range(pre_ring_n[slot_a]):
+            pre = pre_ring[slot_a, j]
+            for s in range(syn_ptr[pre], syn_ptr[pre + 1]):
+                p = syn_pidx[s]
+                if p < 0 or pl_dax[p] != a:
+                    continue
+                w = pre_arrival(p, s, t, pl_par, pl_st, pl_kind, syn_w)
+                slot = (step + syn_d[s] - a) % n_slots
+                if syn_inh[s]:
+                    ring_i[slot, syn_post[s]] += w
+                else:
+                    ring_e[slot, syn_post[s]] += w
+
+
+@njit(cache=True)
+def _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_st, pl_dden, pl_syn, post_ptr,
+                   post_pl, dden_values, post_ring, post_ring_n):
+    """Postsynaptic spikes emitted ``d_den`` steps ago reach their plastic synapses now."""
+    n_pslots = post_ring.shape[0]
+    t = (step + 1) * dt
+    for d in dden_values:
+        if step - d < 0:
+            continue
+        slot = (step - d) % n_pslots
+        for j in range(post_ring_n[slot]):
+            i = post_ring[slot, j]
+            for q in range(post_ptr[i], post_ptr[i + 1]):
+                p = post_pl[q]
+                if pl_dden[p] == d:
+                    post_arrival(p, pl_syn[p], t, pl_par, pl_st, pl_kind, syn_w)
 
 
 @njit(cache=True)
@@ -73,7 +131,10 @@ def run_steps(n_steps, step0, dt, seed,
               pois_pre, pois_rate, pois_start, pois_stop, pois_next,
               cur_step, cur_idx, cur_delta,
               spike_rec,
-              rec_neuron, rec_kind, rec_every, rec_ptr, rec_out):
+              rec_neuron, rec_kind, rec_every, rec_ptr, rec_out,
+              syn_pidx, pl_kind, pl_par, pl_st, pl_dax, pl_dden, pl_syn, post_ptr, post_pl,
+              dden_values, post_ring, post_ring_n, dax_values, pre_ring, pre_ring_n,
+              pre_ax_mask, sweep_period, sweep_ptr, sweep_pl):
     """Advance the network by ``n_steps`` steps starting at global step ``step0``.
 
     Returns ``(spike_steps, spike_ids, n_spikes)``: the global step ``k`` during which each
@@ -101,6 +162,9 @@ def run_steps(n_steps, step0, dt, seed,
     n_rec = rec_neuron.shape[0]
     rec_count = np.zeros(n_rec, dtype=np.int64)
     n_pois = pois_pre.shape[0]
+    emitted = np.empty(max(n, 16), dtype=np.int64)
+    has_post_ring = post_ring.shape[1] > 0
+    has_pre_ring = pre_ring.shape[1] > 0
     for local in range(n_steps):
         step = step0 + local
         t_end = (step + 1) * dt
@@ -173,52 +237,73 @@ def run_steps(n_steps, step0, dt, seed,
                     n_fired += 1
             ge[i] *= dec_e[i]
             gi[i] *= dec_i[i]
-        # synaptic input arriving at the end of this step
+        # plasticity: this step's postsynaptic spikes, then the spikes reaching plastic
+        # synapses now (postsynaptic before presynaptic arrivals, as NEST pairs them)
+        if has_post_ring:
+            slot_p = step % post_ring.shape[0]
+            post_ring_n[slot_p] = 0
+            for f in range(n_fired):
+                i = fired[f]
+                if post_ptr[i + 1] > post_ptr[i]:
+                    post_ring[slot_p, post_ring_n[slot_p]] = i
+                    post_ring_n[slot_p] += 1
+            _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_st, pl_dden, pl_syn, post_ptr,
+                           post_pl, dden_values, post_ring, post_ring_n)
+        if has_pre_ring:
+            _pre_arrivals(step, dt, syn_ptr, syn_post, syn_d, syn_inh, syn_w, ring_e, ring_i,
+                          syn_pidx, pl_kind, pl_par, pl_st, pl_dax, dax_values, pre_ring,
+                          pre_ring_n)
+            pre_ring_n[step % pre_ring.shape[0]] = 0
+        # new spikes: neurons, spike-source (array / host) events, then Poisson sources
+        # (exponential inter-spike intervals in continuous time, emitted in the step into which
+        # each spike falls)
+        n_emit = 0
+        for f in range(n_fired):
+            emitted[n_emit] = fired[f]
+            n_emit += 1
+        for e in range(ev_ptr[local], ev_ptr[local + 1]):
+            if n_emit >= emitted.shape[0]:
+                emitted = _grow(emitted, n_emit + 1)
+            emitted[n_emit] = ev_src[e]
+            n_emit += 1
+        for p in range(n_pois):
+            while pois_next[p] <= t_end:
+                t_spk = pois_next[p]
+                pois_next[p] = t_spk + np.random.exponential(1.0 / pois_rate[p])
+                if t_spk >= pois_start[p] and t_spk < pois_stop[p]:
+                    if n_emit >= emitted.shape[0]:
+                        emitted = _grow(emitted, n_emit + 1)
+                    emitted[n_emit] = pois_pre[p]
+                    n_emit += 1
+        for e in range(n_emit):
+            pre = emitted[e]
+            _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
+                       syn_pidx, pl_kind, pl_par, pl_st, pl_dax)
+            if has_pre_ring and pre_ax_mask[pre]:
+                slot_a = step % pre_ring.shape[0]
+                pre_ring[slot_a, pre_ring_n[slot_a]] = pre
+                pre_ring_n[slot_a] += 1
+            if spike_rec[pre]:
+                if n_spikes >= spike_steps.shape[0]:
+                    spike_steps = _grow(spike_steps, n_spikes + 1)
+                    spike_ids = _grow(spike_ids, n_spikes + 1)
+                spike_steps[n_spikes] = step
+                spike_ids[n_spikes] = pre
+                n_spikes += 1
+        # the chip's update controller visits this step's share of the plastic synapses
+        if sweep_period > 0:
+            g = step % sweep_period
+            for q in range(sweep_ptr[g], sweep_ptr[g + 1]):
+                p = sweep_pl[q]
+                controller_update(p, pl_syn[p], pl_par, pl_st, syn_w, np.random.random())
+        # synaptic input arriving at the end of this step (every delay is >= 1 step, so the
+        # spikes above went into later slots)
         slot = step % n_slots
         for i in range(n):
             ge[i] += ring_e[slot, i]
             gi[i] += ring_i[slot, i]
             ring_e[slot, i] = 0.0
             ring_i[slot, i] = 0.0
-        # new spikes of neurons
-        for f in range(n_fired):
-            pre = fired[f]
-            _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i)
-            if spike_rec[pre]:
-                if n_spikes >= spike_steps.shape[0]:
-                    spike_steps = _grow(spike_steps, n_spikes + 1)
-                    spike_ids = _grow(spike_ids, n_spikes + 1)
-                spike_steps[n_spikes] = step
-                spike_ids[n_spikes] = pre
-                n_spikes += 1
-        # spike-source (array / host) events of this step
-        for e in range(ev_ptr[local], ev_ptr[local + 1]):
-            pre = ev_src[e]
-            _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i)
-            if spike_rec[pre]:
-                if n_spikes >= spike_steps.shape[0]:
-                    spike_steps = _grow(spike_steps, n_spikes + 1)
-                    spike_ids = _grow(spike_ids, n_spikes + 1)
-                spike_steps[n_spikes] = step
-                spike_ids[n_spikes] = pre
-                n_spikes += 1
-        # Poisson sources: exponential inter-spike intervals in continuous time, emitted in the
-        # step into which each spike falls
-        for p in range(n_pois):
-            while pois_next[p] <= t_end:
-                t_spk = pois_next[p]
-                pois_next[p] = t_spk + np.random.exponential(1.0 / pois_rate[p])
-                if t_spk >= pois_start[p] and t_spk < pois_stop[p]:
-                    pre = pois_pre[p]
-                    _propagate(pre, step, syn_ptr, syn_post, syn_w, syn_d, syn_inh,
-                               ring_e, ring_i)
-                    if spike_rec[pre]:
-                        if n_spikes >= spike_steps.shape[0]:
-                            spike_steps = _grow(spike_steps, n_spikes + 1)
-                            spike_ids = _grow(spike_ids, n_spikes + 1)
-                        spike_steps[n_spikes] = step
-                        spike_ids[n_spikes] = pre
-                        n_spikes += 1
         # analog recording at the end of the step (time (step+1)*dt)
         for r in range(n_rec):
             if (step + 1) % rec_every[r] == 0:

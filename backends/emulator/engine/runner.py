@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .kernels import REC_GE, REC_GI, REC_V, REC_W, run_steps
+from .plasticity import PlasticTables
 from .synapses import SynapseTable
 
 #: Engine state variable behind each recordable / initialisable PyNN variable.
@@ -63,15 +64,16 @@ class RecordingSpec:
 
 def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str, np.ndarray],
                state: dict[str, np.ndarray], synapses: SynapseTable, ring_e: np.ndarray,
-               ring_i: np.ndarray, inputs: KernelInputs, recording: RecordingSpec
-               ) -> tuple[np.ndarray, np.ndarray]:
+               ring_i: np.ndarray, inputs: KernelInputs, recording: RecordingSpec,
+               plastic: PlasticTables) -> tuple[np.ndarray, np.ndarray]:
     """Advance the network by ``n_steps`` steps of ``dt`` ms from global step ``step0``.
 
     ``params`` holds :data:`~.neurons.FLOAT_FIELDS`, ``model`` and ``refr_steps``; ``state``
     holds :data:`STATE_NAMES` and ``refr`` (updated in place, as are the rings, ``i_stim`` and
-    ``pois_next``). Returns the global step and presynaptic id of every recorded spike.
+    ``pois_next``; ``synapses.weight`` and ``plastic.state`` where synapses are plastic).
+    Returns the global step and presynaptic id of every recorded spike.
     """
-    a, st, syn, inp, rec = params, state, synapses, inputs, recording
+    a, st, syn, inp, rec, pl = params, state, synapses, inputs, recording, plastic
     spk_steps, spk_ids, _ = run_steps(
         n_steps, step0, dt, seed,
         a["model"], a["cm"], a["g_l"], a["e_l"], a["v_reset"], a["v_peak"], a["v_th"],
@@ -83,5 +85,8 @@ def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str,
         ring_e, ring_i, inp.ev_ptr, inp.ev_ids,
         inp.pois_pre, inp.pois_rate, inp.pois_start, inp.pois_stop, inp.pois_next,
         inp.cur_step, inp.cur_idx, inp.cur_delta, rec.spike_rec,
-        rec.rec_neuron, rec.rec_kind, rec.rec_every, rec.rec_ptr, rec.rec_out)
+        rec.rec_neuron, rec.rec_kind, rec.rec_every, rec.rec_ptr, rec.rec_out,
+        pl.syn_pidx, pl.kind, pl.par, pl.state, pl.d_ax, pl.d_den, pl.syn, pl.post_ptr,
+        pl.post_pl, pl.dden_values, pl.post_ring, pl.post_ring_n, pl.dax_values, pl.pre_ring,
+        pl.pre_ring_n, pl.pre_ax_mask, pl.sweep_period, pl.sweep_ptr, pl.sweep_pl)
     return spk_steps, spk_ids

@@ -20,6 +20,7 @@ class SynapseTable:
     delay_steps: np.ndarray  # int64, >= 1
     inhibitory: np.ndarray  # bool: adds to the inhibitory conductance/current
     max_delay_steps: int
+    order: np.ndarray      # int64: table entry s is connection order[s] of the input arrays
 
     @property
     def n_synapses(self) -> int:
@@ -47,4 +48,5 @@ def build_synapse_table(n_pre: int, pre: np.ndarray, post: np.ndarray, weight: n
         delay_steps=delay_steps,
         inhibitory=np.asarray(inhibitory, dtype=np.bool_)[order],
         max_delay_steps=int(delay_steps.max()) if delay_steps.size else 1,
+        order=order,
     )
