@@ -144,3 +144,40 @@ def test_dendritic_delay_fraction_sets_where_the_synapse_sees_spikes(fraction):
     acausal_lag = (60.0 + axonal) - (t_post[0] + dendritic)
     expected = 0.1 * np.exp(-causal_lag / 10.0) - 0.1 * np.exp(-acausal_lag / 10.0)
     assert change == pytest.approx(expected, rel=1e-9)
+
+
+def _tsodyks_psps(sim, setup_kw: dict, U: float, tau_rec: float, tau_facil: float):
+    """A 20 Hz train through one Tsodyks-Markram synapse onto a neuron that never fires:
+    the PSP amplitude of each spike (peak of v after the spike minus v at the spike, mV) and
+    the whole v trace."""
+    sim.setup(timestep=DT, min_delay=DT, **setup_kw)
+    times = 50.0 + 50.0 * np.arange(12)
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=times))
+    post = sim.Population(1, sim.IF_curr_exp(tau_m=20.0, tau_syn_E=3.0, v_thresh=100.0))
+    sim.Projection(pre, post, sim.AllToAllConnector(),
+                   sim.TsodyksMarkramSynapse(weight=2.0, delay=1.0, U=U, tau_rec=tau_rec,
+                                             tau_facil=tau_facil))
+    post.record("v")
+    sim.run(700.0)
+    v = post.get_data().segments[0].analogsignals[0].magnitude.ravel()
+    sim.end()
+    index = np.rint(times / DT).astype(int)
+    window = int(round(40.0 / DT))
+    amplitudes = np.array([v[i:i + window].max() - v[i] for i in index])
+    return amplitudes, v
+
+
+@pytest.mark.nest
+@pytest.mark.parametrize("U, tau_rec, tau_facil", [(0.5, 100.0, 0.0), (0.1, 50.0, 200.0),
+                                                     (0.2, 500.0, 0.0)])
+def test_tsodyks_markram_psp_series_matches_nest(nest_sim, U, tau_rec, tau_facil):
+    """Depressing and facilitating synapses: PSP amplitude series of a 20 Hz train within
+    1 % of NEST's tsodyks_synapse (and the amplitudes really change along the train)."""
+    emu = neurohw.backend("emulator")
+    a_nest, v_nest = _tsodyks_psps(nest_sim, {"spike_precision": "on_grid"}, U, tau_rec,
+                                   tau_facil)
+    a_emu, v_emu = _tsodyks_psps(emu, {"ideal": True}, U, tau_rec, tau_facil)
+    np.testing.assert_allclose(a_emu, a_nest, rtol=0.01)
+    assert np.max(np.abs(v_emu - v_nest)) < 1e-6
+    change = a_nest[-1] / a_nest[0]
+    assert change < 0.8 or change > 1.25, "the protocol must show short-term plasticity"
