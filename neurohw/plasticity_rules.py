@@ -17,6 +17,9 @@ PyNN's weight dependences are the exponents: additive ``mu_plus = mu_minus = 0``
 multiplicative ``1, 1``, additive potentiation / multiplicative depression ``0, 1``, Gütig
 ``mu_plus, mu_minus`` (:data:`WEIGHT_DEPENDENCE_EXPONENTS`).
 
+Online EM in winner-take-all circuits: :func:`em_weight_change` is Nessler et al.'s rule, for
+the host-side update and the chip's plasticity-processor program alike.
+
 Short-term plasticity: :func:`tsodyks_step` is the Tsodyks-Markram model as NEST's
 ``tsodyks_synapse`` integrates it between spikes (Tsodyks, Uziel & Markram 2000, J. Neurosci.
 20:RC50), with resources x (recovered), y (active, decaying with the PSC time constant) and
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 #: (mu_plus, mu_minus) of PyNN's weight dependences without free exponents.
@@ -93,3 +97,13 @@ def tsodyks_step(u: float, x: float, y: float, h: float, U: float, tau_rec: floa
     u = u + U * (1.0 - u)
     release = u * x
     return u, x - release, y + release, release
+
+
+@njit(cache=True)
+def em_weight_change(w, causal, n_post, eta, c):
+    """Nessler et al. (2013, PLoS Comput. Biol. 9:e1003037, Eq. 5) summed over the
+    postsynaptic spikes of a batch with the weight held fixed: ``eta (c exp(-w) causal -
+    n_post)``, where ``causal`` counts the postsynaptic spikes with the input active just
+    before (a rectangular window on the host, the correlation sensor's trace on the chip) and
+    ``n_post`` all of them. ``w`` is the log-domain weight; works on floats and arrays."""
+    return eta * (c * np.exp(-w) * causal - n_post)

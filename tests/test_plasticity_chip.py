@@ -175,3 +175,41 @@ def test_chip_short_term_depression_depresses():
         assert a[-1] < 0.6 * a[0]
     np.testing.assert_allclose(amplitudes[False] / amplitudes[False][0],
                                amplitudes[True] / amplitudes[True][0], atol=0.15)
+
+
+def _em_weights(setup_kw: dict) -> np.ndarray:
+    """Online EM (OnlineEMSynapse) with three inputs: one active before every post spike, one
+    before half of them, one never. Returns the learned log-domain weights."""
+    sim = neurohw.backend("emulator")
+    sim.setup(timestep=0.1, **setup_kw)
+    rng = np.random.default_rng(0)
+    post_t = 20.0 + 25.0 * np.arange(800)
+    always = post_t - 3.0
+    half = np.sort(rng.choice(post_t, 400, replace=False)) - 3.0
+    pre = sim.Population(3, sim.SpikeSourceArray(spike_times=[always, half, []]))
+    kick = sim.Population(1, sim.SpikeSourceArray(spike_times=post_t - 3.0))
+    post = sim.Population(1, sim.IF_curr_exp(tau_m=10.0, tau_refrac=5.0))
+    sim.Projection(kick, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=8.0, delay=1.0))
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(),
+                         sim.OnlineEMSynapse(weight=0.005, delay=1.0, eta=0.02, log_c=5.0,
+                                             window=10.0, w_max=0.01))
+    sim.run(post_t[-1] + 50.0)
+    w = np.array(prj.get("weight", format="array"), dtype=float).ravel() / 0.01 * 5.0
+    sim.end()
+    return w
+
+
+def test_online_em_weights_become_log_likelihoods():
+    """Nessler et al.'s rule drives w towards log c + log E[sensor trace at a post spike]:
+    the always-active input near 5 + log(0.76), the half-active one about log 2 lower, the
+    silent one to 0 -- in ideal mode and, with its sensors' fixed-pattern noise and 6-bit
+    codes, on the bss2 chip; bss1 has no plasticity processor and refuses the rule."""
+    ideal = _em_weights({"ideal": True})
+    assert 4.3 < ideal[0] < 4.9
+    assert abs((ideal[0] - ideal[1]) - np.log(2.0)) < 0.15
+    assert ideal[2] == 0.0
+    chip = _em_weights({"preset": "bss2", "chip_seed": 0})
+    assert chip[0] > chip[1] > chip[2] == 0.0
+    np.testing.assert_allclose(chip[:2], ideal[:2], atol=0.4)
+    with pytest.raises(UnsupportedPlasticityError, match="programmable plasticity processor"):
+        _em_weights({"preset": "bss1", "chip_seed": 0})

@@ -33,8 +33,8 @@ from neurohw.errors import NeurohwError
 
 from .cell_kinds import is_neuron_population
 from .engine import plasticity as pl
-from .synapse_dynamics import (PlasticSpec, check_stdp_parameters, check_tsodyks_parameters,
-                               rule_of, stdp_exponents)
+from .synapse_dynamics import (PlasticSpec, check_em_parameters, check_stdp_parameters,
+                               check_tsodyks_parameters, em_spec, rule_of, stdp_exponents)
 
 
 class CalibrationSetupError(NeurohwError, ValueError):
@@ -164,7 +164,7 @@ class ChipWiring:
         unit = "uS" if conductance else "nA"
         realised = np.zeros_like(weights)
         report = None
-        if weights.size and rule_of(prj) == "stdp":
+        if weights.size and rule_of(prj) in ("stdp", "em"):
             # plastic rows are scaled so that the top weight code is w_max
             digital, _codes, report = self.chip.quantise_plastic_weights(
                 np.abs(weights), np.abs(prj._params["w_max"]), weight_unit=unit)
@@ -204,8 +204,16 @@ class ChipWiring:
 
     # -- plasticity ----------------------------------------------------------------------
     def controller_period_steps(self) -> int:
-        """The STDP update controller's period in time steps (>= 1)."""
-        period = self.chip.plasticity.update_period_bio_ms
+        """The update controller's period in time steps (>= 1): the chip's, or in ideal mode
+        the preset's nominal one (online EM runs at the controller's visits there too)."""
+        from .chip.plasticity import CIRCUITS
+        from .chip.presets import get_preset
+
+        if self.chip is not None:
+            period = self.chip.plasticity.update_period_bio_ms
+        else:
+            preset = get_preset(self.state.options.preset)
+            period = CIRCUITS[preset.name].update_period_hw_us * 1e-3 * preset.acceleration
         return max(1, int(round(period / self.state.dt)))
 
     def chip_plastic_spec(self, prj, delay_steps: np.ndarray, tau_psc: np.ndarray | None
@@ -233,12 +241,21 @@ class ChipWiring:
                                d_ax=np.zeros(n, np.int64), d_den=delay_steps.astype(np.int64),
                                sweep_phase=np.zeros(n, np.int64), weight=weight,
                                code=np.zeros(n))
-        check_stdp_parameters(prj)
         conductance = bool(getattr(prj.post, "conductance_based", True))
         max_weight = self.chip.max_weight("uS" if conductance else "nA")
+        top = self.chip.plastic_top_code
+        period = self.controller_period_steps()
+        rows = self.chip.preset.synapse_rows_per_neuron
+        phase = ((pre_g % rows) * period) // rows
+        if rule_of(prj) == "em":
+            check_em_parameters(prj)
+            real = plasticity.realise_em(label, p, pre_g, circuits, max_weight)
+            return em_spec(prj, real["window"], real["eta_c"], real["w_max"], top,
+                           self.engine_weights(prj.receptor_type, post_g, real["w_max"] / top),
+                           delay_steps.astype(np.int64), np.zeros(n, np.int64), phase, weight)
+        check_stdp_parameters(prj)
         real = plasticity.realise_stdp(label, p, pre_g, circuits, max_weight)
         mu_plus, mu_minus = stdp_exponents(prj)
-        top = self.chip.plastic_top_code
         digital_step = real["w_max"] / top
         analog_step = self.engine_weights(prj.receptor_type, post_g, digital_step)
         for col, value in ((pl.P_TAU_PLUS, real["tau_plus"]),
@@ -249,14 +266,13 @@ class ChipWiring:
                            (pl.P_ETA_A, real["eta_a"]), (pl.P_TOP_CODE, top),
                            (pl.P_CODE_STEP, analog_step)):
             par[:, col] = value
-        period = self.controller_period_steps()
-        rows = self.chip.preset.synapse_rows_per_neuron
         return PlasticSpec(kind=np.full(n, pl.KIND_CHIP_STDP, np.int8), par=par,
                            d_ax=delay_steps.astype(np.int64), d_den=np.zeros(n, np.int64),
-                           sweep_phase=((pre_g % rows) * period) // rows, weight=weight,
+                           sweep_phase=phase, weight=weight,
                            code=np.rint(np.abs(weight) / digital_step))
 
-    def learned_chip_weights(self, prj, codes: np.ndarray, spec: PlasticSpec) -> np.ndarray:
+    @staticmethod
+    def weights_of_codes(prj, codes: np.ndarray, spec: PlasticSpec) -> np.ndarray:
         """Weight codes after learning -> realised digital weights (uS or nA, signed as the
         projection's), what ``get("weight")`` reports."""
         w_max = spec.par[:, pl.P_W_MAX]

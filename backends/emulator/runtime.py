@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._seeding import seed_for as _seed_for
-from .cell_kinds import engine_model, is_neuron_population
+from .cell_kinds import engine_model, is_neuron_population, synapse_shape
 from .chip_wiring import ChipWiring
+from .current_generators import generator_inputs, source_trace
 from .engine.neurons import FLOAT_FIELDS, neuron_arrays
 from .engine.runner import (REC_KIND as _REC_KIND, STATE_NAMES as _STATE_NAMES, KernelInputs,
                             RecordingSpec, run_kernel)
@@ -40,6 +41,7 @@ class Runtime(ChipWiring):
         self._plastic_projections: list = []
         self.run_calls = 0
         self.reseeded: int | None = None
+        self.reseed_step = 0
         self._initial_samples_stored = False
         self.chip = None
         self.placement = None
@@ -74,7 +76,7 @@ class Runtime(ChipWiring):
         for pop in self.state.populations:
             if is_neuron_population(pop):
                 params = pop._engine_parameters()
-                blocks.append(neuron_arrays(engine_model(pop), params, dt))
+                blocks.append(neuron_arrays(engine_model(pop), params, dt, synapse_shape(pop)))
         names = FLOAT_FIELDS + ("model", "refr_steps")
         if blocks:
             self.arrays = {k: np.ascontiguousarray(np.concatenate([b[k] for b in blocks]))
@@ -136,7 +138,7 @@ class Runtime(ChipWiring):
             self.plastic = pl.empty_tables(self.n_neurons, n_pre, syn.n_synapses)
             return
         cat = (lambda name: np.concatenate([getattr(sp, name) for sp in specs]))
-        period = self.controller_period_steps() if self.chip is not None else 0
+        period = self.controller_period_steps()
         self.plastic = pl.build_plastic_tables(
             self.n_neurons, n_pre, syn.ptr, syn.post, np.concatenate(entries), cat("kind"),
             cat("par"), np.concatenate(states), cat("d_ax"), cat("d_den"),
@@ -150,7 +152,7 @@ class Runtime(ChipWiring):
                                                  self.arrays["dec_i"], self.state.dt)
         if self.chip is not None:
             return self.chip_plastic_spec(prj, delay_steps, tau_psc)
-        return ideal_spec(prj, delay_steps, tau_psc)
+        return ideal_spec(prj, delay_steps, tau_psc, self.controller_period_steps())
 
     def _store_plastic_results(self) -> None:
         """After a run: learned weights and rule state back into the projections (what
@@ -163,13 +165,11 @@ class Runtime(ChipWiring):
             p = np.arange(start, start + n)
             start += n
             prj._plastic_state = self.plastic.state[p].copy()
-            if rule_of(prj) != "stdp":
-                continue
-            if self.chip is not None:
-                learned = self.learned_chip_weights(prj, prj._plastic_state[:, pl.S_CODE], spec)
-            else:
-                learned = self.synapses.weight[rows].copy()
-            prj._store_learned_weights(learned)
+            if spec.kind[0] == pl.KIND_STDP:
+                prj._store_learned_weights(self.synapses.weight[rows].copy())
+            elif spec.kind[0] in (pl.KIND_CHIP_STDP, pl.KIND_EM):
+                prj._store_learned_weights(self.weights_of_codes(
+                    prj, prj._plastic_state[:, pl.S_CODE], spec))
 
     def _resize_ring(self, n_slots: int) -> None:
         """New ring buffer; spikes in flight are kept when the neuron count is unchanged."""
@@ -213,6 +213,7 @@ class Runtime(ChipWiring):
         """Restart every run-time random stream (Poisson sources, on-chip noise generators,
         membrane and readout noise) from ``seed``; in effect until the next ``reset()``."""
         self.reseeded = int(seed)
+        self.reseed_step = self.state.step
         self.run_calls = 0
         self._readout_calls = 0
         for pop in self.state.populations:
@@ -223,6 +224,9 @@ class Runtime(ChipWiring):
     def reset(self) -> None:
         """Initial values back into every population; nothing in flight; fresh sources."""
         self.reseeded = None
+        self.reseed_step = 0
+        for source in self.state.current_sources:
+            source._clear_recorded_current()
         self.ring_e[:] = 0.0
         self.ring_i[:] = 0.0
         self.plastic.clear_in_flight()
@@ -288,6 +292,11 @@ class Runtime(ChipWiring):
             order = np.argsort(s, kind="stable")
             return i_stim, s[order], i[order].astype(np.int64), d[order]
         return i_stim, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+
+    def source_trace(self, source, step0: int, n_steps: int) -> np.ndarray:
+        """Current (nA) a current source injects during the global steps ``step0 ..
+        step0+n_steps-1``, samples x channels (see :func:`.current_generators.source_trace`)."""
+        return source_trace(self, source, step0, n_steps)
 
     def _source_inputs(self, step0: int, n_steps: int, rng: np.random.Generator):
         """Spike-source events of this run (CSR over local steps) and the Poisson sources the
@@ -390,7 +399,8 @@ class Runtime(ChipWiring):
         spk_steps, spk_ids = run_kernel(
             n_steps, step0, state.dt, _seed_for(call_seed, 1), self.arrays, st, self.synapses,
             self.ring_e, self.ring_i,
-            KernelInputs(i_stim, cur_step, cur_idx, cur_delta, ev_ptr, ev_ids, *pois),
+            KernelInputs(i_stim, cur_step, cur_idx, cur_delta, ev_ptr, ev_ids, *pois,
+                         **generator_inputs(self)),
             RecordingSpec(spike_rec, rec_neuron, rec_kind, rec_every, rec_ptr, rec_out),
             self.plastic)
         self.last_kernel_wall_s = time.perf_counter() - started
@@ -398,6 +408,9 @@ class Runtime(ChipWiring):
         self._store_plastic_results()
         self._store_poisson_state(pois)
         self._dispatch_spikes(spk_steps, spk_ids)
+        for source in state.current_sources:
+            if source._recording:
+                source._store_recorded_current(self.source_trace(source, step0, n_steps))
         pos = 0
         for rec, var, id_arr, index, every in channels:
             k = index.size

@@ -15,6 +15,7 @@ from pyNN.parameters import ParameterSpace, Sequence
 from pyNN.standardmodels import (
     StandardCellType,
     StandardCurrentSource,
+    StandardSynapseType,
     build_translations,
     cells,
     electrodes,
@@ -100,6 +101,28 @@ class STDPMechanism(_MinimumDelay, synapses.STDPMechanism):
                 "the neurohw emulator has no voltage-dependent STDP; use voltage_dependence=None")
         super().__init__(timing_dependence, weight_dependence, voltage_dependence,
                          dendritic_delay_fraction, weight, delay)
+
+
+class OnlineEMSynapse(_MinimumDelay, StandardSynapseType):
+    """Nessler et al. (2013)'s STDP rule for online EM in winner-take-all circuits, run on the
+    chip by the plasticity processor (preset ``bss2``; emulator only, NEST has no such
+    synapse: there the update is computed on the host, ``networks.wta``).
+
+    The weight ``w`` (uS or nA) stands for the log-domain weight ``w_log = w / w_max * log_c``;
+    at every controller visit the weight moves by
+    ``eta (exp(log_c) exp(-w_log) causal - n_post)`` (:func:`neurohw.plasticity_rules.
+    em_weight_change`), ``causal`` the causal correlation sensor's sum of the presynaptic
+    trace (time constant ``window``, ms) at postsynaptic spikes and ``n_post`` their number.
+    Ideal mode: the same program without fixed-pattern noise or weight codes.
+    """
+
+    default_parameters = {"weight": 0.0, "delay": None, "eta": 0.01, "log_c": 5.0,
+                          "window": 10.0, "w_max": 0.01}
+    translations = build_translations(*[(name, name) for name in default_parameters])
+    engine_rule = "em"
+
+    def get_schema(self):
+        return {name: float for name in self.default_parameters}
 
 
 _STDP_MODELS = {"stdp_pair"}

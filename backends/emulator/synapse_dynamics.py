@@ -111,13 +111,53 @@ def check_tsodyks_parameters(prj, tau_psc: np.ndarray) -> None:
             f"different (change tau_rec slightly)")
 
 
-def ideal_spec(prj, delay_steps: np.ndarray, tau_psc: np.ndarray | None) -> PlasticSpec:
+#: Weight codes of an ideal-mode online-EM synapse: so fine that rounding does not matter.
+IDEAL_TOP_CODE = float(2 ** 30)
+
+
+def check_em_parameters(prj) -> None:
+    """Refuse online-EM parameters the rule cannot have."""
+    par = prj._params
+    for name in ("eta", "log_c", "window", "w_max"):
+        bad = par[name] <= 0
+        if np.any(bad):
+            raise errors.InvalidParameterValueError(
+                f"projection {prj.label!r}: {name} must be > 0, got {par[name][bad][0]:g}")
+
+
+def em_spec(prj, window: np.ndarray, eta_c: np.ndarray, w_max: np.ndarray, top: float,
+            analog_step: np.ndarray, d_ax: np.ndarray, d_den: np.ndarray,
+            sweep_phase: np.ndarray, weight: np.ndarray) -> PlasticSpec:
+    """An online-EM projection (``OnlineEMSynapse``), realised as given (ideal or chip)."""
+    n = len(prj)
+    p = prj._params
+    par = np.zeros((n, pl.N_PAR))
+    for col, value in ((pl.P_TAU_PLUS, window), (pl.P_ETA_C, eta_c),
+                       (pl.P_EM_ETA, p["eta"]), (pl.P_EM_C, np.exp(p["log_c"])),
+                       (pl.P_EM_W_MAX_LOG, p["log_c"]), (pl.P_W_MAX, w_max),
+                       (pl.P_TOP_CODE, top), (pl.P_CODE_STEP, analog_step)):
+        par[:, col] = value
+    return PlasticSpec(kind=np.full(n, pl.KIND_EM, np.int8), par=par, d_ax=d_ax, d_den=d_den,
+                       sweep_phase=sweep_phase, weight=weight,
+                       code=np.rint(np.minimum(np.abs(weight), w_max) / w_max * top))
+
+
+def ideal_spec(prj, delay_steps: np.ndarray, tau_psc: np.ndarray | None,
+               controller_period: int = 0) -> PlasticSpec:
     """NEST's rules, per connection of ``prj`` (``tau_psc``: see
-    :func:`tsodyks_psc_time_constants`, for Tsodyks-Markram projections)."""
+    :func:`tsodyks_psc_time_constants`, for Tsodyks-Markram projections); online EM with the
+    plasticity processor's nominal period ``controller_period`` (steps) and no weight codes."""
     n = len(prj)
     par = np.zeros((n, pl.N_PAR))
     p = prj._params
     weight = np.asarray(p["weight"], dtype=float)
+    if rule_of(prj) == "em":
+        check_em_parameters(prj)
+        w_max = np.abs(p["w_max"])
+        return em_spec(prj, p["window"], np.ones(n), w_max, IDEAL_TOP_CODE,
+                       w_max / IDEAL_TOP_CODE, np.zeros(n, np.int64),
+                       delay_steps.astype(np.int64),
+                       (np.arange(n) * controller_period) // max(n, 1), weight)
     if rule_of(prj) == "stdp":
         check_stdp_parameters(prj)
         mu_plus, mu_minus = stdp_exponents(prj)

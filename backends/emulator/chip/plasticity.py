@@ -26,6 +26,10 @@ controller changes the code by ``(levels - 1) * dx`` (``dx`` the normalised chan
 engine's generator seeded by ``setup(seed=...)``), clipped to 0..levels-1: unbiased on average,
 deterministic for a seed.
 
+Rule programs: BrainScaleS-2's plasticity processor runs other rules on the same sensors; the
+emulator has one, Nessler et al.'s online EM for winner-take-all circuits
+(``OnlineEMSynapse``), and refuses it on bss1, whose controller only applies STDP tables.
+
 Short-term plasticity: the synapse drivers (one per presynaptic source and row) hold a
 Tsodyks-Markram circuit (Schemmel et al. 2010, Proc. ISCAS, "A wafer-scale neuromorphic
 hardware system for large-scale neural modeling"), so its parameters are per presynaptic source,
@@ -71,11 +75,12 @@ class PlasticityCircuits:
     stp_tau_hw_us: tuple[float, float]            # realisable tau_rec / tau_facil
     stp_tau_spread: float                         # std of log(gain) per driver
     stp_exclusive_modes: bool                     # depression OR facilitation per driver
+    programmable: bool                            # a plasticity processor runs rule programs
 
 
 CIRCUITS = {
-    "bss1": PlasticityCircuits((0.2, 20.0), 0.1, 0.2, 5.0, (0.1, 200.0), 0.1, True),
-    "bss2": PlasticityCircuits((2.0, 100.0), 0.1, 0.2, 20.0, (1.0, 1000.0), 0.1, False),
+    "bss1": PlasticityCircuits((0.2, 20.0), 0.1, 0.2, 5.0, (0.1, 200.0), 0.1, True, False),
+    "bss2": PlasticityCircuits((2.0, 100.0), 0.1, 0.2, 20.0, (1.0, 1000.0), 0.1, False, True),
 }
 
 
@@ -162,6 +167,24 @@ class ChipPlasticity:
         out["w_max"] = self._check(label, "w_max", np.abs(params["w_max"]), 1e-12, max_weight,
                                    "(largest weight code)")
         return out
+
+    def realise_em(self, label: str, params: dict[str, np.ndarray], pre_ids: np.ndarray,
+                   circuits: np.ndarray, max_weight: float) -> dict[str, np.ndarray]:
+        """Online EM (Nessler et al. 2013) as a plasticity-processor program: needs a
+        programmable processor (bss2); the causal sensors' window and amplitude carry their
+        fixed-pattern noise. Returns ``window`` (ms), ``eta_c`` and ``w_max``."""
+        if not self.circuits.programmable:
+            raise UnsupportedPlasticityError(
+                f"projection {label!r}: the online-EM rule needs the programmable plasticity "
+                f"processor of BrainScaleS-2; the {self.preset.name} update controller applies "
+                f"fixed STDP look-up tables. Use setup(preset='bss2') or compute the update on "
+                f"the host")
+        lo, hi = self._bio_range(self.circuits.correlation_tau_hw_us)
+        window = self._check(label, "window", params["window"], lo, hi, "ms")
+        return {"window": window * self._synapse_gain("tau_plus", pre_ids, circuits),
+                "eta_c": self._synapse_gain("eta_c", pre_ids, circuits),
+                "w_max": self._check(label, "w_max", np.abs(params["w_max"]), 1e-12,
+                                     max_weight, "(largest weight code)")}
 
     # ------------------------------------------------------------------ STP
     def realise_tsodyks(self, label: str, params: dict[str, np.ndarray], pre_ids: np.ndarray,

@@ -7,10 +7,12 @@ changes of injected currents, and recording. All quantities are in PyNN units: m
 
 Integration scheme (per step of length ``dt``):
 
-- current-based neurons (``IF_curr_exp``): exact propagator integration of the linear system
-  (Rotter & Diesmann 1999, Biol. Cybern. 81:381), the scheme NEST's ``iaf_psc_exp`` uses;
-- conductance-based neurons (``IF_cond_exp``, AdEx): exponential integrator with the synaptic
-  conductances taken at the step midpoint (exact exponential decay), i.e. second order in ``dt``
+- current-based neurons (``IF_curr_exp``, ``IF_curr_alpha``): exact propagator integration of
+  the linear system (Rotter & Diesmann 1999, Biol. Cybern. 81:381), the scheme NEST's
+  ``iaf_psc_exp``/``iaf_psc_alpha`` use;
+- conductance-based neurons (``IF_cond_exp``/``_alpha``, AdEx): exponential integrator with the
+  synaptic conductances taken at the step midpoint (exact exponential or alpha-function time
+  course), i.e. second order in ``dt``
   and unconditionally stable. AdEx neurons (Brette & Gerstner 2005, J. Neurophysiol. 94:3637)
   take ``ADEX_SUBSTEPS`` such substeps per step, holding the exponential term and the adaptation
   current over each substep.
@@ -27,6 +29,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .currents import generator_current
 from .plasticity import controller_update, post_arrival, pre_arrival
 
 #: Codes of the recordable analog variables in ``rec_kind``.
@@ -124,8 +127,9 @@ def _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_st, pl_dden, pl_syn, pos
 def run_steps(n_steps, step0, dt, seed,
               model, cm, g_l, e_l, v_reset, v_peak, v_th, delta_t, a, b, tau_w,
               e_e, e_i, i_offset, refr_steps, dec_e, dec_i, dec_e_half, dec_i_half,
-              p22, p21e, p21i, noise_std,
-              v, ge, gi, w, refr, i_stim,
+              p22, p21e, p21i, noise_std, psc_e, psc_i, p31e, p31i,
+              v, ge, gi, w, refr, i_stim, dge, dgi,
+              gen_kind, gen_par, gen_int, gen_ptr, gen_tgt,
               syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
               ev_ptr, ev_src,
               pois_pre, pois_rate, pois_start, pois_stop, pois_next,
@@ -142,6 +146,19 @@ def run_steps(n_steps, step0, dt, seed,
     then sources). State arrays (``v``, ``ge``, ``gi``, ``w``, ``refr``, ``i_stim``, rings,
     ``pois_next``) are updated in place. ``noise_std`` is the membrane noise in mV/sqrt(ms);
     ``seed`` seeds the compiled generator used for Poisson sources and membrane noise.
+
+    Synapse shape (per neuron): ``ge``/``gi`` hold the conductance (uS) or current (nA) that is
+    recorded; ``dge``/``dgi`` (uS/ms or nA/ms) are the rise variables of alpha-shaped synapses,
+    into which an arriving weight ``w`` enters as ``w * psc_e`` (``psc_e = e/tau_syn_E`` in
+    1/ms, so that the conductance/current peaks at ``w`` at ``t = tau_syn``). Exponential
+    synapses have ``psc_e = 0``: the weight enters ``ge`` directly and ``dge`` stays 0, so both
+    shapes share one integration path. ``p31e``/``p31i`` (mV per nA/ms) propagate the rise
+    variable into ``v`` for current-based neurons (exact, as NEST's ``iaf_psc_alpha``; 0 for
+    exponential synapses).
+
+    Current generators (``gen_*``, see :mod:`.currents`): generator ``g`` injects its current
+    into the neurons ``gen_tgt[gen_ptr[g]:gen_ptr[g+1]]``; it is evaluated at the start of each
+    step and its change against the previous step is added to ``i_stim``.
     """
     np.random.seed(seed)
     n = v.shape[0]
@@ -165,6 +182,8 @@ def run_steps(n_steps, step0, dt, seed,
     emitted = np.empty(max(n, 16), dtype=np.int64)
     has_post_ring = post_ring.shape[1] > 0
     has_pre_ring = pre_ring.shape[1] > 0
+    n_gen = gen_kind.shape[0]
+    gen_now = np.zeros(n_gen)
     for local in range(n_steps):
         step = step0 + local
         t_end = (step + 1) * dt
@@ -172,6 +191,14 @@ def run_steps(n_steps, step0, dt, seed,
         while cur_pos < n_cur and cur_step[cur_pos] <= step:
             i_stim[cur_idx[cur_pos]] += cur_delta[cur_pos]
             cur_pos += 1
+        # current generators (sine, noise): their value during this step
+        for g in range(n_gen):
+            val = generator_current(gen_kind[g], gen_par[g], gen_int[g], step, dt)
+            delta = val - gen_now[g]
+            if delta != 0.0:
+                gen_now[g] = val
+                for q in range(gen_ptr[g], gen_ptr[g + 1]):
+                    i_stim[gen_tgt[q]] += delta
         n_fired = 0
         for i in range(n):
             integrated = refr[i] == 0
@@ -186,7 +213,8 @@ def run_steps(n_steps, step0, dt, seed,
                 i_ext = i_offset[i] + i_stim[i] - w[i]
                 v_new = (e_l[i] + (v[i] - e_l[i]) * p22[i]
                          + i_ext / g_l[i] * (1.0 - p22[i])
-                         + ge[i] * p21e[i] + gi[i] * p21i[i])
+                         + ge[i] * p21e[i] + gi[i] * p21i[i]
+                         + dge[i] * p31e[i] + dgi[i] * p31i[i])
                 if tau_w[i] > 0.0:
                     w_inf = a[i] * (v[i] - e_l[i])
                     w[i] = w_inf + (w[i] - w_inf) * math.exp(-dt / tau_w[i])
@@ -199,8 +227,8 @@ def run_steps(n_steps, step0, dt, seed,
                 wi = w[i]
                 for sub in range(ADEX_SUBSTEPS):
                     tm = (sub + 0.5) * h
-                    gem = ge[i] * math.exp(-tm / tau_e_of(dec_e[i], dt))
-                    gim = gi[i] * math.exp(-tm / tau_e_of(dec_i[i], dt))
+                    gem = (ge[i] + tm * dge[i]) * math.exp(-tm / tau_e_of(dec_e[i], dt))
+                    gim = (gi[i] + tm * dgi[i]) * math.exp(-tm / tau_e_of(dec_i[i], dt))
                     g_tot = g_l[i] + gem + gim
                     vv = min(vi, v_peak[i])
                     i_ext = (i_offset[i] + i_stim[i] - wi
@@ -216,8 +244,8 @@ def run_steps(n_steps, step0, dt, seed,
                 v[i] = vi
                 w[i] = wi
             else:
-                gem = ge[i] * dec_e_half[i]
-                gim = gi[i] * dec_i_half[i]
+                gem = (ge[i] + 0.5 * dt * dge[i]) * dec_e_half[i]
+                gim = (gi[i] + 0.5 * dt * dgi[i]) * dec_i_half[i]
                 g_tot = g_l[i] + gem + gim
                 i_ext = i_offset[i] + i_stim[i] - w[i]
                 v_inf = (g_l[i] * e_l[i] + gem * e_e[i] + gim * e_i[i] + i_ext) / g_tot
@@ -235,8 +263,11 @@ def run_steps(n_steps, step0, dt, seed,
                     refr[i] = refr_steps[i]
                     fired[n_fired] = i
                     n_fired += 1
-            ge[i] *= dec_e[i]
-            gi[i] *= dec_i[i]
+            # synapses over the step, exact: g(t) = (g0 + dg0*t) exp(-t/tau), dg decays
+            ge[i] = (ge[i] + dt * dge[i]) * dec_e[i]
+            gi[i] = (gi[i] + dt * dgi[i]) * dec_i[i]
+            dge[i] *= dec_e[i]
+            dgi[i] *= dec_i[i]
         # plasticity: this step's postsynaptic spikes, then the spikes reaching plastic
         # synapses now (postsynaptic before presynaptic arrivals, as NEST pairs them)
         if has_post_ring:
@@ -295,13 +326,19 @@ def run_steps(n_steps, step0, dt, seed,
             g = step % sweep_period
             for q in range(sweep_ptr[g], sweep_ptr[g + 1]):
                 p = sweep_pl[q]
-                controller_update(p, pl_syn[p], pl_par, pl_st, syn_w, np.random.random())
+                controller_update(p, pl_syn[p], pl_par, pl_st, pl_kind, syn_w, np.random.random())
         # synaptic input arriving at the end of this step (every delay is >= 1 step, so the
         # spikes above went into later slots)
         slot = step % n_slots
         for i in range(n):
-            ge[i] += ring_e[slot, i]
-            gi[i] += ring_i[slot, i]
+            if psc_e[i] > 0.0:  # alpha synapse: the weight enters the rise variable
+                dge[i] += ring_e[slot, i] * psc_e[i]
+            else:
+                ge[i] += ring_e[slot, i]
+            if psc_i[i] > 0.0:
+                dgi[i] += ring_i[slot, i] * psc_i[i]
+            else:
+                gi[i] += ring_i[slot, i]
             ring_e[slot, i] = 0.0
             ring_i[slot, i] = 0.0
         # analog recording at the end of the step (time (step+1)*dt)

@@ -21,6 +21,12 @@ depression; potentiations since then are pending in ``w_run``.
 ``KIND_TSODYKS`` -- Tsodyks-Markram short-term plasticity (``tsodyks_synapse``): each spike
 carries ``release * weight``.
 
+``KIND_EM`` -- Nessler et al.'s online-EM rule for winner-take-all circuits as a program of the
+plasticity processor: the causal correlation sensor (nearest presynaptic spike, exponential
+window) and a count of postsynaptic spikes, turned into a change of the weight code at each
+controller visit by :func:`~neurohw.plasticity_rules.em_weight_change` (log-domain weight =
+code / top code * ``w_max_log``).
+
 ``KIND_CHIP_STDP`` -- the chip's mechanism: causal and acausal correlation accumulators with
 exponential windows and nearest-neighbour pairing (a pre spike resets the presynaptic trace to
 one, a post spike the postsynaptic one), and an update controller that visits the synapse
@@ -36,10 +42,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from neurohw.plasticity_rules import (accumulated_change, denormalise, depress, normalise,
-                                      potentiate, tsodyks_step)
+from neurohw.plasticity_rules import (accumulated_change, denormalise, depress,
+                                      em_weight_change, normalise, potentiate, tsodyks_step)
 
-KIND_STDP, KIND_TSODYKS, KIND_CHIP_STDP = 1, 2, 3
+KIND_STDP, KIND_TSODYKS, KIND_CHIP_STDP, KIND_EM = 1, 2, 3, 4
 
 # parameter columns
 P_TAU_PLUS, P_TAU_MINUS, P_A_PLUS, P_A_MINUS, P_W_MIN, P_W_MAX, P_MU_PLUS, P_MU_MINUS = range(8)
@@ -48,11 +54,15 @@ P_TAU_PLUS, P_TAU_MINUS, P_A_PLUS, P_A_MINUS, P_W_MIN, P_W_MAX, P_MU_PLUS, P_MU_
 P_ETA_C, P_ETA_A, P_TOP_CODE, P_CODE_STEP = 8, 9, 10, 11
 # Tsodyks-Markram
 P_U, P_TAU_REC, P_TAU_FACIL, P_TAU_PSC, P_WEIGHT = 0, 1, 2, 3, 4
+# online EM (KIND_EM): sensor window (P_TAU_PLUS), amplitude (P_ETA_C), top code and code step
+# as for chip STDP, and
+P_EM_ETA, P_EM_C, P_EM_W_MAX_LOG = 2, 3, 4
 N_PAR = 12
 
 # state columns (STDP / chip STDP)
 S_W_RUN, S_KPLUS, S_T_PRE, S_KMINUS, S_T_POST = range(5)
 S_ACC_C, S_ACC_A, S_CODE = 1, 3, 5   # chip: accumulators replace the traces, plus the code
+S_N_POST = 3                           # online EM: postsynaptic spikes since the last visit
 # Tsodyks-Markram
 S_U, S_X, S_Y, S_T_LAST = 0, 1, 2, 3
 N_ST = 6
@@ -72,7 +82,7 @@ def set_weights(kind: np.ndarray, state: np.ndarray, weight: np.ndarray, code: n
     ``code`` for chip STDP (Tsodyks-Markram keeps its weight in the synapse table)."""
     stdp = kind == KIND_STDP
     state[stdp, S_W_RUN] = weight[stdp]
-    chip = kind == KIND_CHIP_STDP
+    chip = (kind == KIND_CHIP_STDP) | (kind == KIND_EM)
     state[chip, S_CODE] = code[chip]
 
 
@@ -113,7 +123,7 @@ def pre_arrival(p, s, t, par, st, kind, syn_w):
         st[p, S_T_LAST] = t
         return release * syn_w[s]
     # chip: acausal correlation with the nearest earlier post spike, then reset the pre trace
-    if st[p, S_T_POST] > -np.inf:
+    if k == KIND_CHIP_STDP and st[p, S_T_POST] > -np.inf:
         st[p, S_ACC_A] += par[p, P_ETA_A] * math.exp((st[p, S_T_POST] - t)
                                                      / par[p, P_TAU_MINUS])
     st[p, S_T_PRE] = t
@@ -139,15 +149,17 @@ def post_arrival(p, s, t, par, st, kind, syn_w):
         else:
             st[p, S_KMINUS] = 1.0
         st[p, S_T_POST] = t
-    elif k == KIND_CHIP_STDP:
+    elif k == KIND_CHIP_STDP or k == KIND_EM:
         if st[p, S_T_PRE] > -np.inf:
             st[p, S_ACC_C] += par[p, P_ETA_C] * math.exp((st[p, S_T_PRE] - t)
                                                          / par[p, P_TAU_PLUS])
+        if k == KIND_EM:
+            st[p, S_N_POST] += 1.0
         st[p, S_T_POST] = t
 
 
 @njit(cache=True)
-def controller_update(p, s, par, st, syn_w, uniform):
+def controller_update(p, s, par, st, kind, syn_w, uniform):
     """The update controller visits chip-STDP synapse ``p``: accumulated correlation ->
     change of the weight code (stochastic rounding with ``uniform`` in [0, 1)), accumulators
     cleared, the new analog weight into ``syn_w[s]``."""
@@ -156,8 +168,13 @@ def controller_update(p, s, par, st, syn_w, uniform):
         return
     top = par[p, P_TOP_CODE]
     code = st[p, S_CODE]
-    dx = accumulated_change(code / top, par[p, P_A_PLUS], par[p, P_A_MINUS],
-                            par[p, P_MU_PLUS], par[p, P_MU_MINUS], acc_c, acc_a)
+    if kind[p] == KIND_EM:
+        w_max_log = par[p, P_EM_W_MAX_LOG]
+        dx = em_weight_change(code / top * w_max_log, acc_c, acc_a, par[p, P_EM_ETA],
+                              par[p, P_EM_C]) / w_max_log
+    else:
+        dx = accumulated_change(code / top, par[p, P_A_PLUS], par[p, P_A_MINUS],
+                                par[p, P_MU_PLUS], par[p, P_MU_MINUS], acc_c, acc_a)
     target = code + dx * top
     new = math.floor(target)
     if uniform < target - new:
@@ -227,7 +244,7 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
     syn_pidx = np.full(n_syn, -1, dtype=np.int64)
     n_pl = plastic_entries.size
     syn_pidx[plastic_entries] = np.arange(n_pl)
-    timing = np.nonzero((kind == KIND_STDP) | (kind == KIND_CHIP_STDP))[0]
+    timing = np.nonzero(kind != KIND_TSODYKS)[0]
     post_of = syn_post[plastic_entries[timing]]
     order = np.argsort(post_of, kind="stable")
     post_pl = timing[order].astype(np.int64)
@@ -245,7 +262,7 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
         pre_of_entry = np.repeat(np.arange(n_pre), np.diff(syn_ptr))
         pre_ax_mask[pre_of_entry[plastic_entries[axonal]]] = True
     pre_ring = np.zeros((n_aslots, n_pre if axonal.size else 0), dtype=np.int64)
-    chip = np.nonzero(kind == KIND_CHIP_STDP)[0]
+    chip = np.nonzero((kind == KIND_CHIP_STDP) | (kind == KIND_EM))[0]
     if sweep_period > 0 and chip.size:
         phase = np.asarray(sweep_phase, dtype=np.int64)[chip]
         order = np.argsort(phase, kind="stable")
@@ -270,7 +287,7 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
 def restart_traces(kind: np.ndarray, state: np.ndarray) -> None:
     """Back to t = 0 (``reset()``): forget spike times, traces, accumulators and short-term
     state; the (learned) weights and codes stay, as PyNN's reset keeps weights."""
-    timing = (kind == KIND_STDP) | (kind == KIND_CHIP_STDP)
+    timing = kind != KIND_TSODYKS
     state[timing, S_KPLUS] = 0.0
     state[timing, S_KMINUS] = 0.0
     state[timing, S_T_PRE] = -np.inf
