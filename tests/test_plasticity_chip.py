@@ -213,3 +213,36 @@ def test_online_em_weights_become_log_likelihoods():
     np.testing.assert_allclose(chip[:2], ideal[:2], atol=0.4)
     with pytest.raises(UnsupportedPlasticityError, match="programmable plasticity processor"):
         _em_weights({"preset": "bss1", "chip_seed": 0})
+
+
+@pytest.mark.parametrize("setup_kw", [{"ideal": True}, {"chip_seed": 0}])
+def test_weights_recordable_over_time_with_run_callbacks(setup_kw):
+    """PyNN's way of recording weights over time (a callback of ``run`` that calls
+    ``prj.get("weight")``, as PyNN's simple_STDP example does) sees the weights change during
+    the run, and the last sample is what ``get`` returns after it."""
+    sim = neurohw.backend("emulator")
+    sim.setup(timestep=0.1, **setup_kw)
+    pre_times = 20.0 + 40.0 * np.arange(20)
+    pre = sim.Population(4, sim.SpikeSourceArray(spike_times=pre_times))
+    kick = sim.Population(1, sim.SpikeSourceArray(spike_times=pre_times + 2.0))
+    post = sim.Population(1, sim.IF_curr_exp(tau_m=10.0, tau_refrac=5.0))
+    sim.Projection(kick, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=8.0))
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.05,
+                                            A_minus=0.02),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=W_MAX),
+        weight=0.02, delay=1.0)
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(), stdp)
+    samples = []
+
+    def record_weights(t):
+        samples.append(np.array(prj.get("weight", format="list", with_address=False)))
+        return t + 100.0
+
+    sim.run(800.0, callbacks=[record_weights])
+    final = np.array(prj.get("weight", format="list", with_address=False))
+    sim.end()
+    assert len(samples) >= 8
+    means = [s.mean() for s in samples]
+    assert means[-1] > means[0] and np.all(np.diff(means) >= -1e-12)
+    np.testing.assert_allclose(samples[-1], final)

@@ -290,6 +290,29 @@ class ChipWiring:
             circuits[sel] = c[post_g[sel] - pop._engine_offset]
         return circuits
 
+    def _plasticity_report(self) -> list[str]:
+        """One line per plastic projection: where its rule runs and how it sees the spikes."""
+        lines = []
+        for prj in self.state.projections:
+            rule = rule_of(prj)
+            if rule is None:
+                continue
+            if rule == "tsodyks":
+                lines.append(f"  projection {prj.label!r}: short-term plasticity in the "
+                             f"presynaptic synapse drivers (parameters per source)")
+                continue
+            what = {"stdp": "STDP on the synapses' correlation sensors",
+                    "em": "online EM on the plasticity processor"}[rule]
+            lines.append(
+                f"  projection {prj.label!r}: {what}, update controller every "
+                f"{self.chip.plasticity.update_period_bio_ms:g} ms bio; the synapse sees pre "
+                f"spikes after the {self.chip.routing_delay_ms:g} ms routing delay and post "
+                f"spikes at once (dendritic_delay_fraction requested: "
+                f"{float(np.mean(prj._params.get('dendritic_delay_fraction', 0.0))):g}, realised: "
+                f"0); {int(self.chip.plastic_top_code) + 1} weight codes up to w_max, "
+                f"stochastic rounding")
+        return lines
+
     def has_hw_neurons(self) -> bool:
         """Whether any population is an ``HWNeuron`` (its gain codes scale its weights)."""
         return any(p.celltype.__class__.__name__ == "HWNeuron" for p in self.state.populations)
@@ -392,6 +415,7 @@ class ChipWiring:
                 lines.append(f"  weights of {prj.label!r}: " +
                              ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                        for k, v in d.items()))
+        lines.extend(self._plasticity_report())
         lines.append(f"  dropped host input events so far: {self.dropped_events}")
         return "\n".join(lines)
 
