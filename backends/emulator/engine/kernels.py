@@ -127,7 +127,7 @@ def _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_st, pl_dden, pl_syn, pos
 def run_steps(n_steps, step0, dt, seed,
               model, cm, g_l, e_l, v_reset, v_peak, v_th, delta_t, a, b, tau_w,
               e_e, e_i, i_offset, refr_steps, dec_e, dec_i, dec_e_half, dec_i_half,
-              p22, p21e, p21i, noise_std, psc_e, psc_i, p31e, p31i,
+              p22, p21e, p21i, noise_std, psc_e, psc_i, p31e, p31i, rise_e, rise_i,
               v, ge, gi, w, refr, i_stim, dge, dgi,
               gen_kind, gen_par, gen_int, gen_ptr, gen_tgt,
               syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
@@ -141,9 +141,10 @@ def run_steps(n_steps, step0, dt, seed,
               pre_ax_mask, sweep_period, sweep_ptr, sweep_pl):
     """Advance the network by ``n_steps`` steps starting at global step ``step0``.
 
-    Returns ``(spike_steps, spike_ids, n_spikes)``: the global step ``k`` during which each
+    Returns ``(spike_steps, spike_ids, n_lost)``: the global step ``k`` during which each
     recorded spike happened (spike time ``(k+1)*dt``) and the presynaptic id (neurons first,
-    then sources). State arrays (``v``, ``ge``, ``gi``, ``w``, ``refr``, ``i_stim``, rings,
+    then sources); ``n_lost`` counts presynaptic spikes that could not be queued for plastic
+    synapses with an axonal delay (more than twice per source and step). State arrays (``v``, ``ge``, ``gi``, ``w``, ``refr``, ``i_stim``, rings,
     ``pois_next``) are updated in place. ``noise_std`` is the membrane noise in mV/sqrt(ms);
     ``seed`` seeds the compiled generator used for Poisson sources and membrane noise.
 
@@ -167,6 +168,7 @@ def run_steps(n_steps, step0, dt, seed,
     spike_steps = np.empty(cap, dtype=np.int64)
     spike_ids = np.empty(cap, dtype=np.int64)
     n_spikes = 0
+    n_ring_overflow = 0
     fired = np.empty(n, dtype=np.int64)
     sqrt_dt = math.sqrt(dt)
     any_noise = False
@@ -202,6 +204,7 @@ def run_steps(n_steps, step0, dt, seed,
         n_fired = 0
         for i in range(n):
             integrated = refr[i] == 0
+            alpha = psc_e[i] > 0.0  # alpha-shaped synapses (rise variables dge, dgi)
             if not integrated:
                 # clamped at reset; synapses decay, adaptation keeps evolving
                 refr[i] -= 1
@@ -213,8 +216,9 @@ def run_steps(n_steps, step0, dt, seed,
                 i_ext = i_offset[i] + i_stim[i] - w[i]
                 v_new = (e_l[i] + (v[i] - e_l[i]) * p22[i]
                          + i_ext / g_l[i] * (1.0 - p22[i])
-                         + ge[i] * p21e[i] + gi[i] * p21i[i]
-                         + dge[i] * p31e[i] + dgi[i] * p31i[i])
+                         + ge[i] * p21e[i] + gi[i] * p21i[i])
+                if alpha:
+                    v_new += dge[i] * p31e[i] + dgi[i] * p31i[i]
                 if tau_w[i] > 0.0:
                     w_inf = a[i] * (v[i] - e_l[i])
                     w[i] = w_inf + (w[i] - w_inf) * math.exp(-dt / tau_w[i])
@@ -231,21 +235,36 @@ def run_steps(n_steps, step0, dt, seed,
                     gim = (gi[i] + tm * dgi[i]) * math.exp(-tm / tau_e_of(dec_i[i], dt))
                     g_tot = g_l[i] + gem + gim
                     vv = min(vi, v_peak[i])
-                    i_ext = (i_offset[i] + i_stim[i] - wi
-                             + g_l[i] * delta_t[i] * math.exp((vv - v_th[i]) / delta_t[i]))
-                    v_inf = (g_l[i] * e_l[i] + gem * e_e[i] + gim * e_i[i] + i_ext) / g_tot
-                    v_new = v_inf + (vi - v_inf) * math.exp(-h * g_tot / cm[i])
+                    i_exp = g_l[i] * delta_t[i] * math.exp((vv - v_th[i]) / delta_t[i])
+                    # exponential Rosenbrock-Euler: the exponential current linearised at vi
+                    # (slope i_exp/delta_T), so the substep is exact for the linear part and
+                    # second order in the exponential term
+                    g_exp = i_exp / delta_t[i] if vi < v_peak[i] else 0.0
+                    f = (g_l[i] * (e_l[i] - vi) + gem * (e_e[i] - vi) + gim * (e_i[i] - vi)
+                         + i_offset[i] + i_stim[i] - wi + i_exp) / cm[i]
+                    z = h * (g_exp - g_tot) / cm[i]
+                    phi = math.expm1(z) / z if abs(z) > 1e-10 else 1.0 + 0.5 * z
+                    v_new = vi + h * phi * f
                     if tau_w[i] > 0.0:
-                        w_inf = a[i] * (vi - e_l[i])
+                        w_inf = a[i] * (0.5 * (vi + min(v_new, v_peak[i])) - e_l[i])
                         wi = w_inf + (wi - w_inf) * math.exp(-h / tau_w[i])
                     vi = v_new
                     if vi >= v_peak[i]:
+                        # spike: as in NEST, the rest of the step is refractory (v at v_reset)
+                        # while w relaxes, including the jump b added below
+                        if tau_w[i] > 0.0:
+                            w_inf = a[i] * (v_reset[i] - e_l[i])
+                            decay = math.exp(-(ADEX_SUBSTEPS - 1 - sub) * h / tau_w[i])
+                            wi = w_inf + (wi + b[i] - w_inf) * decay - b[i]
                         break
                 v[i] = vi
                 w[i] = wi
             else:
-                gem = (ge[i] + 0.5 * dt * dge[i]) * dec_e_half[i]
-                gim = (gi[i] + 0.5 * dt * dgi[i]) * dec_i_half[i]
+                gem = ge[i] * dec_e_half[i]
+                gim = gi[i] * dec_i_half[i]
+                if alpha:
+                    gem += dge[i] * rise_e[i]
+                    gim += dgi[i] * rise_i[i]
                 g_tot = g_l[i] + gem + gim
                 i_ext = i_offset[i] + i_stim[i] - w[i]
                 v_inf = (g_l[i] * e_l[i] + gem * e_e[i] + gim * e_i[i] + i_ext) / g_tot
@@ -264,10 +283,14 @@ def run_steps(n_steps, step0, dt, seed,
                     fired[n_fired] = i
                     n_fired += 1
             # synapses over the step, exact: g(t) = (g0 + dg0*t) exp(-t/tau), dg decays
-            ge[i] = (ge[i] + dt * dge[i]) * dec_e[i]
-            gi[i] = (gi[i] + dt * dgi[i]) * dec_i[i]
-            dge[i] *= dec_e[i]
-            dgi[i] *= dec_i[i]
+            if alpha:
+                ge[i] = (ge[i] + dt * dge[i]) * dec_e[i]
+                gi[i] = (gi[i] + dt * dgi[i]) * dec_i[i]
+                dge[i] *= dec_e[i]
+                dgi[i] *= dec_i[i]
+            else:
+                ge[i] *= dec_e[i]
+                gi[i] *= dec_i[i]
         # plasticity: this step's postsynaptic spikes, then the spikes reaching plastic
         # synapses now (postsynaptic before presynaptic arrivals, as NEST pairs them)
         if has_post_ring:
@@ -312,8 +335,11 @@ def run_steps(n_steps, step0, dt, seed,
                        syn_pidx, pl_kind, pl_par, pl_st, pl_dax)
             if has_pre_ring and pre_ax_mask[pre]:
                 slot_a = step % pre_ring.shape[0]
-                pre_ring[slot_a, pre_ring_n[slot_a]] = pre
-                pre_ring_n[slot_a] += 1
+                if pre_ring_n[slot_a] < pre_ring.shape[1]:
+                    pre_ring[slot_a, pre_ring_n[slot_a]] = pre
+                    pre_ring_n[slot_a] += 1
+                else:
+                    n_ring_overflow += 1
             if spike_rec[pre]:
                 if n_spikes >= spike_steps.shape[0]:
                     spike_steps = _grow(spike_steps, n_spikes + 1)
@@ -358,4 +384,4 @@ def run_steps(n_steps, step0, dt, seed,
                 if pos < rec_ptr[r + 1]:
                     rec_out[pos] = val
                     rec_count[r] += 1
-    return spike_steps[:n_spikes].copy(), spike_ids[:n_spikes].copy(), n_spikes
+    return spike_steps[:n_spikes].copy(), spike_ids[:n_spikes].copy(), n_ring_overflow

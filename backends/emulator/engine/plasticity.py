@@ -261,7 +261,8 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
     if axonal.size:
         pre_of_entry = np.repeat(np.arange(n_pre), np.diff(syn_ptr))
         pre_ax_mask[pre_of_entry[plastic_entries[axonal]]] = True
-    pre_ring = np.zeros((n_aslots, n_pre if axonal.size else 0), dtype=np.int64)
+    # room for two spikes of every source per step (a SpikeSourceArray may repeat a step)
+    pre_ring = np.zeros((n_aslots, 2 * n_pre if axonal.size else 0), dtype=np.int64)
     chip = np.nonzero((kind == KIND_CHIP_STDP) | (kind == KIND_EM))[0]
     if sweep_period > 0 and chip.size:
         phase = np.asarray(sweep_phase, dtype=np.int64)[chip]

@@ -8,7 +8,7 @@ nF, uS, nA.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,14 +16,20 @@ from .kernels import REC_GE, REC_GI, REC_V, REC_W, run_steps
 from .plasticity import PlasticTables
 from .synapses import SynapseTable
 
+class PlasticityQueueError(RuntimeError):
+    """Spikes of one source arrived faster than the engine's plastic-synapse queue holds."""
+
+
 #: Engine state variable behind each recordable / initialisable PyNN variable.
 STATE_OF_VARIABLE = {"v": "v", "gsyn_exc": "ge", "gsyn_inh": "gi", "isyn_exc": "ge",
                      "isyn_inh": "gi", "w": "w"}
 #: Kernel recording code of each recordable analog variable.
 REC_KIND = {"v": REC_V, "gsyn_exc": REC_GE, "gsyn_inh": REC_GI, "isyn_exc": REC_GE,
             "isyn_inh": REC_GI, "w": REC_W}
-#: Per-neuron float state arrays (besides the int64 refractory counter ``refr``).
-STATE_NAMES = ("v", "ge", "gi", "w")
+#: Per-neuron float state arrays (besides the int64 refractory counter ``refr``): membrane
+#: potential (mV), synaptic conductances (uS) or currents (nA), adaptation (nA), and the rise
+#: variables of alpha-shaped synapses (uS/ms or nA/ms; 0 for exponential synapses).
+STATE_NAMES = ("v", "ge", "gi", "w", "dge", "dgi")
 
 
 @dataclass
@@ -33,7 +39,9 @@ class KernelInputs:
     ``i_stim`` (nA per neuron at the start of the run) and the current changes ``cur_step``
     (global step), ``cur_idx`` (neuron), ``cur_delta`` (nA); spike-source events as CSR over
     local steps (``ev_ptr``, ``ev_ids``); kernel-generated Poisson sources (``pois_*``: presynaptic
-    id, rate in 1/ms, start and stop in ms, next spike time in ms, updated in place).
+    id, rate in 1/ms, start and stop in ms, next spike time in ms, updated in place); current
+    generators evaluated every step (``gen_kind``, ``gen_par``, ``gen_int``, and their targets
+    as CSR ``gen_ptr``/``gen_tgt``; see :mod:`.currents`).
     """
 
     i_stim: np.ndarray
@@ -47,6 +55,11 @@ class KernelInputs:
     pois_start: np.ndarray
     pois_stop: np.ndarray
     pois_next: np.ndarray
+    gen_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    gen_par: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    gen_int: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int64))
+    gen_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    gen_tgt: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 @dataclass
@@ -74,13 +87,15 @@ def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str,
     Returns the global step and presynaptic id of every recorded spike.
     """
     a, st, syn, inp, rec, pl = params, state, synapses, inputs, recording, plastic
-    spk_steps, spk_ids, _ = run_steps(
+    spk_steps, spk_ids, n_lost = run_steps(
         n_steps, step0, dt, seed,
         a["model"], a["cm"], a["g_l"], a["e_l"], a["v_reset"], a["v_peak"], a["v_th"],
         a["delta_t"], a["a"], a["b"], a["tau_w"], a["e_e"], a["e_i"], a["i_offset"],
         a["refr_steps"], a["dec_e"], a["dec_i"], a["dec_e_half"], a["dec_i_half"],
         a["p22"], a["p21e"], a["p21i"], a["noise_std"],
-        st["v"], st["ge"], st["gi"], st["w"], st["refr"], inp.i_stim,
+        a["psc_e"], a["psc_i"], a["p31e"], a["p31i"], a["rise_e"], a["rise_i"],
+        st["v"], st["ge"], st["gi"], st["w"], st["refr"], inp.i_stim, st["dge"], st["dgi"],
+        inp.gen_kind, inp.gen_par, inp.gen_int, inp.gen_ptr, inp.gen_tgt,
         syn.ptr, syn.post, syn.weight, syn.delay_steps, syn.inhibitory,
         ring_e, ring_i, inp.ev_ptr, inp.ev_ids,
         inp.pois_pre, inp.pois_rate, inp.pois_start, inp.pois_stop, inp.pois_next,
@@ -89,4 +104,9 @@ def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str,
         pl.syn_pidx, pl.kind, pl.par, pl.state, pl.d_ax, pl.d_den, pl.syn, pl.post_ptr,
         pl.post_pl, pl.dden_values, pl.post_ring, pl.post_ring_n, pl.dax_values, pl.pre_ring,
         pl.pre_ring_n, pl.pre_ax_mask, pl.sweep_period, pl.sweep_ptr, pl.sweep_pl)
+    if n_lost:
+        raise PlasticityQueueError(
+            f"{n_lost} presynaptic spikes reached plastic synapses with an axonal delay more "
+            f"than twice per source in one time step; merge such spikes or use a smaller "
+            f"time step")
     return spk_steps, spk_ids
