@@ -102,6 +102,12 @@ class ChipBench:
                 full[name] = np.where(parked, code, np.broadcast_to(full[name], (self.n,)))
         self.pop.set(**full)
 
+    def _on_grid(self, times) -> np.ndarray:
+        """Stimulus times (ms) rounded to the nearest time step: the analyses count a stimulus
+        at t from step round(t / dt) (the emulator lets an off-grid spike take effect at the
+        end of its step, as NEST does)."""
+        return np.rint(np.asarray(times, dtype=float) / self.dt) * self.dt
+
     def spike_run(self, codes: dict, duration: float, exc_times=(), inh_times=()
                   ) -> list[np.ndarray]:
         """Run ``duration`` ms with these codes; return every circuit's spike times (ms)."""
@@ -109,8 +115,8 @@ class ChipBench:
         sim.reset()
         self.pop.record(None)
         self.pop.record("spikes")
-        self.exc.set(spike_times=[sim.Sequence(np.asarray(exc_times, float))])
-        self.inh.set(spike_times=[sim.Sequence(np.asarray(inh_times, float))])
+        self.exc.set(spike_times=[sim.Sequence(self._on_grid(exc_times))])
+        self.inh.set(spike_times=[sim.Sequence(self._on_grid(inh_times))])
         self.set_codes(codes)
         sim.run(duration)
         self.n_runs += 1
@@ -136,8 +142,8 @@ class ChipBench:
         inh = np.concatenate([starts[i] + np.asarray(s.inh_at, float)
                               for i, s in enumerate(segments)] + [np.zeros(0)])
         # a spike at time t reaches the membrane after the realised delay
-        self.exc.set(spike_times=[sim.Sequence(np.sort(exc) - self.delay)])
-        self.inh.set(spike_times=[sim.Sequence(np.sort(inh) - self.delay)])
+        self.exc.set(spike_times=[sim.Sequence(self._on_grid(np.sort(exc) - self.delay))])
+        self.inh.set(spike_times=[sim.Sequence(self._on_grid(np.sort(inh) - self.delay))])
         n_samples = int(sum(steps))
         out = np.full((n_samples, self.n), np.nan)
         which = np.arange(self.n) if circuits is None else np.asarray(circuits, dtype=np.int64)

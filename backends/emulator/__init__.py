@@ -9,9 +9,11 @@ times faster (1e4 for ``bss1``, 1e3 for ``bss2``); the hardware time is
 ``sim.state.hardware_time_ms`` and is annotated on every neo Block/Segment. ``ideal=True`` turns
 every chip distortion off, and the emulator then agrees with NEST on the same script.
 
-Supported: IF_cond_exp, IF_curr_exp, EIF_cond_exp_isfa_ista, HWNeuron (raw DAC codes),
-SpikeSourceArray, SpikeSourcePoisson, DCSource, StepCurrentSource, StaticSynapse and every generic
-PyNN connector.
+Supported: IF_cond_exp, IF_curr_exp, EIF_cond_exp_isfa_ista and their alpha-synapse versions
+IF_cond_alpha, IF_curr_alpha, EIF_cond_alpha_isfa_ista (as NEST's iaf_cond_alpha, iaf_psc_alpha,
+aeif_cond_alpha), HWNeuron (raw DAC codes), SpikeSourceArray, SpikeSourcePoisson, DCSource,
+StepCurrentSource, ACSource, NoisyCurrentSource (seeded, deterministic; ``record()``/``get_data()``
+on every current source), StaticSynapse and every generic PyNN connector.
 """
 
 from pyNN import errors, random, space  # noqa: F401

@@ -151,8 +151,10 @@ class Population(common.Population):
         simulator.state.id_counter += self.size
         self._state = {"v": np.zeros(self.size), "ge": np.zeros(self.size),
                        "gi": np.zeros(self.size), "w": np.zeros(self.size),
-                       "refr": np.zeros(self.size, dtype=np.int64)}
+                       "refr": np.zeros(self.size, dtype=np.int64),
+                       "dge": np.zeros(self.size), "dgi": np.zeros(self.size)}
         self._pois_next = None
+        self._run_trains = None  # SpikeSourceArray: requested times of the last run window
         self._engine_offset = 0
         simulator.state.populations.append(self)
         simulator.state.mark_dirty("structure")
@@ -219,7 +221,7 @@ class Population(common.Population):
                 self.initial_values[variable] = LazyArray(full, shape=(self.size,), dtype=float)
 
     def _reset_engine_state(self) -> None:
-        for name in ("v", "ge", "gi", "w"):
+        for name in ("v", "ge", "gi", "w", "dge", "dgi"):
             self._state[name][:] = 0.0
         self._state["refr"][:] = 0
         for variable, value in self.initial_values.items():
@@ -231,30 +233,24 @@ class Population(common.Population):
     # -- spike sources -------------------------------------------------------------------
     def _array_source_events(self, trains: list[np.ndarray], dt: float):
         """SpikeSourceArray spikes of one run (``trains``: one array of ms per source) as
-        (global step of emission, local index).
-
-        A spike at time t is emitted during step round(t/dt)-1 so that it carries the time
-        stamp t (NEST's convention); spikes at t <= 0 go out in the first step.
-        """
-        steps, idx = [], []
-        for i, times in enumerate(trains):
-            if times.size:
-                s = np.maximum(np.rint(times / dt).astype(np.int64), 1) - 1
-                steps.append(s)
-                idx.append(np.full(s.size, i, dtype=np.int64))
-        if not steps:
+        (global step of emission, local index); see :func:`emission_steps`."""
+        counts = np.fromiter((t.size for t in trains), dtype=np.int64, count=len(trains))
+        if not counts.sum():
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate(steps), np.concatenate(idx)
+        times = np.concatenate([np.asarray(t, dtype=float) for t in trains])
+        return emission_steps(times, dt), np.repeat(np.arange(len(trains)), counts)
 
     def _spike_times_in(self, t0: float, t1: float) -> list[np.ndarray]:
-        """Requested spike times of each source within the run window, in ms."""
+        """Requested spike times of each source that go out within the run window (t0, t1], in
+        ms (kept, with the window, for :meth:`_readout_spikes`)."""
         dt = simulator.state.dt
+        first, last = int(round(t0 / dt)), int(round(t1 / dt))
         out = []
         for seq in self._parameters["spike_times"]:
             times = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float)
-            steps = np.maximum(np.rint(times / dt).astype(np.int64), 1)
-            keep = (steps >= int(round(t0 / dt)) + 1) & (steps <= int(round(t1 / dt)))
-            out.append(times[keep])
+            steps = emission_steps(times, dt)
+            out.append(times[(steps >= first) & (steps < last)])
+        self._run_trains = out
         return out
 
     def _poisson_inputs(self, t0: float, t1: float, dt: float, rng: np.random.Generator):
@@ -277,9 +273,45 @@ class Population(common.Population):
         return ("kernel", np.where(rate_per_ms > 0, rate_per_ms, 1e-300), start.copy(),
                 (start + duration).copy(), self._pois_next.copy())
 
-    def _readout_times(self, times: np.ndarray) -> np.ndarray:
-        """Recorded spike times (ms); quantised to the chip clock when the chip is on."""
+    def _readout_spikes(self, local: np.ndarray, times: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Global ids and times (ms) to record for the spikes the engine emitted in the run that
+        just ended (``local`` indices, ``times``: the end of their time step). On the chip the
+        times are quantised to the chip clock. In ideal mode with
+        ``setup(spike_precision="off_grid")`` a SpikeSourceArray reports its requested times
+        (as pyNN.nest's precise generators do); they took effect at the end of their step."""
+        ids = np.asarray(local, dtype=np.int64) + int(self.first_id)
         engine = simulator.state.engine
         if engine.chip is not None:
-            return engine.chip.quantise_spike_times(times)
-        return times
+            return ids, engine.chip.quantise_spike_times(times)
+        if simulator.state.spike_precision == "off_grid" and \
+                getattr(self.celltype, "engine_model", None) == "array_source":
+            precise = self._requested_times_of(np.asarray(local, dtype=np.int64))
+            if precise is not None:
+                return precise[0] + int(self.first_id), precise[1]
+        return ids, times
+
+    def _requested_times_of(self, local: np.ndarray):
+        """The requested times of the run's emitted spikes of sources ``local`` as (local ids,
+        times) sorted by source, or None when they do not match one to one."""
+        trains = self._run_trains
+        if trains is None or len(trains) != self.size:
+            return None
+        counts = np.fromiter((t.size for t in trains), dtype=np.int64, count=self.size)
+        emitted = np.bincount(local, minlength=self.size)
+        recorded = emitted > 0
+        if not np.array_equal(emitted[recorded], counts[recorded]):
+            return None
+        req_ids = np.repeat(np.arange(self.size), counts)
+        req_times = np.concatenate(trains) if counts.sum() else np.zeros(0)
+        keep = recorded[req_ids]
+        return req_ids[keep], req_times[keep]
+
+
+def emission_steps(times: np.ndarray, dt: float) -> np.ndarray:
+    """Step during which a SpikeSourceArray spike at ``times`` (ms) goes out: the one at whose
+    end, ceil(t / dt) dt, it takes effect (as a grid-based NEST neuron receives a precise spike;
+    times on the grid keep their own step), so that it carries that time stamp; spikes at
+    t <= dt go out in the first step."""
+    times = np.asarray(times, dtype=float)
+    return np.maximum(np.ceil(times / dt - 1e-6).astype(np.int64), 1) - 1

@@ -133,3 +133,52 @@ class Recorder(recording.Recorder):
                                                clear=clear)
         segment.annotate(**self._simulator.state.engine.annotations())
         return segment
+
+
+class CurrentRecorder:
+    """The current one current source injects (nA), sampled every time step while recording.
+
+    Sample k is the current applied during step k (from t = k dt on), with the first sample at
+    the time recording started (t = 0 normally), as ``pyNN.nest`` reports electrode currents:
+    ``n`` steps of simulation give ``n + 1`` samples. The last sample is the value the source
+    holds at the current time, as of the last run (a later parameter change replaces it).
+    The runtime feeds it once per run: :meth:`store_run` with a piecewise-constant description
+    (DCSource, StepCurrentSource), or :meth:`store_samples` with the per-step values of a
+    generator the kernel evaluates.
+    """
+
+    def __init__(self, start_step: int) -> None:
+        self.start_step = int(start_step)
+        self._chunks: list[np.ndarray] = []
+        self._last: np.ndarray = np.zeros(0)
+
+    def clear(self) -> None:
+        """Forget the samples (``reset()``: a new segment starts at t = 0)."""
+        self.start_step = 0
+        self._chunks = []
+        self._last = np.zeros(0)
+
+    def store_run(self, change_steps: np.ndarray, levels: np.ndarray, step0: int,
+                  n_steps: int) -> None:
+        """Samples of steps ``step0 .. step0 + n_steps`` from a piecewise-constant current
+        (``change_steps``: sorted global steps; ``levels``: nA holding from each on; 0 before
+        the first)."""
+        steps = np.arange(step0, step0 + n_steps + 1, dtype=np.int64)
+        k = np.searchsorted(np.asarray(change_steps, dtype=np.int64), steps, side="right") - 1
+        levels = np.asarray(levels, dtype=float)
+        values = np.where(k >= 0, levels[np.maximum(k, 0)] if levels.size else 0.0, 0.0)
+        self.store_samples(step0, values)
+
+    def store_samples(self, step0: int, values: np.ndarray) -> None:
+        """The currents (nA) of the global steps ``step0 .. step0 + n_steps`` of a run of
+        ``n_steps`` (``n_steps + 1`` values: the last is the one the source holds at the end)."""
+        values = np.asarray(values, dtype=float)
+        if not self._chunks:
+            self.start_step = int(step0)
+        self._chunks.append(values[:-1].copy())
+        self._last = values[-1:].copy()
+
+    def data(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """(times in ms, currents in nA) recorded so far."""
+        values = np.concatenate(self._chunks + [self._last]) if self._chunks else np.zeros(0)
+        return (self.start_step + np.arange(values.size)) * dt, values

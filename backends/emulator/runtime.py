@@ -16,7 +16,7 @@ import numpy as np
 from ._seeding import seed_for as _seed_for
 from .cell_kinds import engine_model, is_neuron_population, synapse_shape
 from .chip_wiring import ChipWiring
-from .current_generators import generator_inputs, source_trace
+from .current_generators import generator_inputs
 from .engine.neurons import FLOAT_FIELDS, neuron_arrays
 from .engine.runner import (REC_KIND as _REC_KIND, STATE_NAMES as _STATE_NAMES, KernelInputs,
                             RecordingSpec, run_kernel)
@@ -225,8 +225,6 @@ class Runtime(ChipWiring):
         """Initial values back into every population; nothing in flight; fresh sources."""
         self.reseeded = None
         self.reseed_step = 0
-        for source in self.state.current_sources:
-            source._clear_recorded_current()
         self.ring_e[:] = 0.0
         self.ring_i[:] = 0.0
         self.plastic.clear_in_flight()
@@ -264,6 +262,8 @@ class Runtime(ChipWiring):
         i_stim = np.zeros(self.n_neurons)
         steps, idx, delta = [], [], []
         for source in self.state.current_sources:
+            if source.is_generator:  # evaluated by the kernel (current_generators)
+                continue
             times, amps = source.changes()
             change_steps = np.rint(np.asarray(times) / dt).astype(np.int64)
             levels = np.asarray(amps, dtype=float)
@@ -292,11 +292,6 @@ class Runtime(ChipWiring):
             order = np.argsort(s, kind="stable")
             return i_stim, s[order], i[order].astype(np.int64), d[order]
         return i_stim, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-
-    def source_trace(self, source, step0: int, n_steps: int) -> np.ndarray:
-        """Current (nA) a current source injects during the global steps ``step0 ..
-        step0+n_steps-1``, samples x channels (see :func:`.current_generators.source_trace`)."""
-        return source_trace(self, source, step0, n_steps)
 
     def _source_inputs(self, step0: int, n_steps: int, rng: np.random.Generator):
         """Spike-source events of this run (CSR over local steps) and the Poisson sources the
@@ -400,7 +395,7 @@ class Runtime(ChipWiring):
             n_steps, step0, state.dt, _seed_for(call_seed, 1), self.arrays, st, self.synapses,
             self.ring_e, self.ring_i,
             KernelInputs(i_stim, cur_step, cur_idx, cur_delta, ev_ptr, ev_ids, *pois,
-                         **generator_inputs(self)),
+                         **generator_inputs(self, step0, n_steps)),
             RecordingSpec(spike_rec, rec_neuron, rec_kind, rec_every, rec_ptr, rec_out),
             self.plastic)
         self.last_kernel_wall_s = time.perf_counter() - started
@@ -408,9 +403,6 @@ class Runtime(ChipWiring):
         self._store_plastic_results()
         self._store_poisson_state(pois)
         self._dispatch_spikes(spk_steps, spk_ids)
-        for source in state.current_sources:
-            if source._recording:
-                source._store_recorded_current(self.source_trace(source, step0, n_steps))
         pos = 0
         for rec, var, id_arr, index, every in channels:
             k = index.size

@@ -31,7 +31,9 @@ class State(common.control.BaseState):
         self.num_processes = 1
         self.dt = 0.1
         self.min_delay = 0.1
+        self.min_delay_auto = False  # setup(min_delay="auto"): control.get_min_delay computes it
         self.max_delay = 1e9
+        self.spike_precision = "on_grid"  # times recorded SpikeSourceArray spikes carry
         self.options = EmulatorOptions()
         self.populations: list = []
         self.projections: list = []
@@ -100,6 +102,10 @@ class State(common.control.BaseState):
         self.segment_counter += 1
         for recorder in self.recorders:
             recorder._clear_store()  # the finished segment is in the recorder's cache
+        for source in self.current_sources:
+            recorder = vars(source).get("_current_recorder")
+            if recorder is not None:
+                recorder.clear()
         self.engine.reset()
 
 

@@ -3,7 +3,8 @@
 The emulator's native parameter names are the PyNN names (identity translations), in PyNN units
 (mV, ms, nF, uS, nA, Hz; the AdEx ``a`` in nS). ``engine_model`` tells the engine which equations a
 cell type uses: ``"curr_lif"``, ``"cond_lif"``, ``"cond_adex"``, ``"array_source"``,
-``"poisson_source"``.
+``"poisson_source"``; ``synapse_shape`` (``"exp"``, the default, or ``"alpha"``) the time course
+of its synaptic conductances/currents.
 """
 
 from __future__ import annotations
@@ -35,9 +36,14 @@ class IF_cond_exp(cells.IF_cond_exp):
     engine_model = "cond_lif"
 
 
+#: Current-based cells record their synaptic currents too (nA; PyNN's units for them).
+_CURRENT_RECORDABLES = ["spikes", "v", "isyn_exc", "isyn_inh"]
+
+
 class IF_curr_exp(cells.IF_curr_exp):
     __doc__ = cells.IF_curr_exp.__doc__
     translations = _identity(cells.IF_curr_exp)
+    recordable = _CURRENT_RECORDABLES
     engine_model = "curr_lif"
 
 
@@ -45,6 +51,47 @@ class EIF_cond_exp_isfa_ista(cells.EIF_cond_exp_isfa_ista):
     __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
     translations = _identity(cells.EIF_cond_exp_isfa_ista)
     engine_model = "cond_adex"
+
+
+_ALPHA_NOTE = """
+    On the emulator: alpha-shaped synapses as NEST's ``{nest}``: after a spike of weight ``w``
+    the synaptic {what} is ``w * (t/tau_syn) * exp(1 - t/tau_syn)`` (peak ``w`` at
+    ``t = tau_syn``), integrated with two state variables per receptor (rise and
+    {what}){exact}; ``{rec}`` record the {what}. On the realistic chip the neuron
+    parameters are realised exactly as for ``{exp}``: the alpha shape is a property of the
+    synaptic input circuit, which the emulated chip models as a second low-pass stage with the
+    same (realised, fixed-pattern-noisy) time constant ``tau_syn``. Real BrainScaleS synaptic
+    inputs are single-stage (exponential); the emulator accepts alpha types so that PyNN
+    scripts written for them run unchanged (see ``chip.chip.CELL_TYPE_PARAMETERS``).
+    """
+
+
+class IF_curr_alpha(cells.IF_curr_alpha):
+    __doc__ = cells.IF_curr_alpha.__doc__ + _ALPHA_NOTE.format(
+        nest="iaf_psc_alpha", what="current (nA)", rec="isyn_exc/isyn_inh",
+        exact=", exactly (Rotter & Diesmann 1999 propagators)", exp="IF_curr_exp")
+    translations = _identity(cells.IF_curr_alpha)
+    recordable = _CURRENT_RECORDABLES
+    engine_model = "curr_lif"
+    synapse_shape = "alpha"
+
+
+class IF_cond_alpha(cells.IF_cond_alpha):
+    __doc__ = cells.IF_cond_alpha.__doc__ + _ALPHA_NOTE.format(
+        nest="iaf_cond_alpha", what="conductance (uS)", rec="gsyn_exc/gsyn_inh", exact="",
+        exp="IF_cond_exp")
+    translations = _identity(cells.IF_cond_alpha)
+    engine_model = "cond_lif"
+    synapse_shape = "alpha"
+
+
+class EIF_cond_alpha_isfa_ista(cells.EIF_cond_alpha_isfa_ista):
+    __doc__ = cells.EIF_cond_alpha_isfa_ista.__doc__ + _ALPHA_NOTE.format(
+        nest="aeif_cond_alpha", what="conductance (uS)", rec="gsyn_exc/gsyn_inh", exact="",
+        exp="EIF_cond_exp_isfa_ista")
+    translations = _identity(cells.EIF_cond_alpha_isfa_ista)
+    engine_model = "cond_adex"
+    synapse_shape = "alpha"
 
 
 class SpikeSourceArray(cells.SpikeSourceArray):
@@ -163,7 +210,11 @@ class _EmulatorCurrentSource(StandardCurrentSource):
     """Common part of the emulator's current sources: a piecewise-constant current, applied from
     the time step that starts at each change time (times rounded to the time step), as in
     pyNN.nest. Subclasses define ``changes() -> (times_ms, amplitudes_nA)``: the amplitude that
-    holds from each change time on."""
+    holds from each change time on. Generator sources (``is_generator``: ``ACSource``,
+    ``NoisyCurrentSource``) are evaluated by the kernel every time step instead; they define
+    ``generator_spec(dt)`` (see ``engine.currents``) and have no changes."""
+
+    is_generator = False
 
     def __init__(self, **parameters):
         object.__setattr__(self, "_native", {})
@@ -277,6 +328,97 @@ class StepCurrentSource(_EmulatorCurrentSource, electrodes.StepCurrentSource):
     def changes(self):
         return (np.asarray(self._native.get("times", []), dtype=float),
                 np.asarray(self._native.get("amplitudes", []), dtype=float))
+
+
+class _GeneratorSource(_EmulatorCurrentSource):
+    """A current the kernel evaluates every time step (``engine.currents``): on during the steps
+    ``round(start/dt) <= k < round(stop/dt)``, 0 nA outside."""
+
+    is_generator = True
+
+    def changes(self):
+        return np.zeros(0), np.zeros(0)
+
+    def _window_steps(self, dt: float) -> tuple[int, int]:
+        """(start step, stop step) of the source; ``stop`` may be huge (default 1e12 ms)."""
+        start = int(np.rint(float(self._native["start"]) / dt))
+        stop = float(self._native["stop"]) / dt
+        return start, int(min(np.rint(stop), np.iinfo(np.int64).max // 4))
+
+    def _validate(self) -> None:
+        for name, value in self._native.items():
+            if not np.isfinite(float(value)):
+                raise errors.InvalidParameterValueError(
+                    f"{type(self).__name__} parameter {name} must be a finite number, got "
+                    f"{value!r}")
+        if float(self._native["start"]) < 0:
+            raise errors.InvalidParameterValueError(
+                f"{type(self).__name__} start must be >= 0 ms, got {self._native['start']}")
+        if float(self._native["stop"]) < float(self._native["start"]):
+            raise errors.InvalidParameterValueError(
+                f"{type(self).__name__} stop ({self._native['stop']} ms) is before start "
+                f"({self._native['start']} ms)")
+
+
+class ACSource(_GeneratorSource, electrodes.ACSource):
+    __doc__ = electrodes.ACSource.__doc__ + """
+    On the emulator: the current during the time step that starts at ``t`` (ms) is
+    ``offset + amplitude * sin(2 pi frequency (t - start) / 1000 + phase pi / 180)`` for
+    ``start <= t < stop`` (times rounded to the time step), 0 otherwise: a new value every time
+    step, as NEST's ``ac_generator`` with pyNN.nest's phase correction (the phase holds at
+    ``start``). Units: nA, Hz, degrees, ms.
+    """
+    translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
+                                      ("stop", "stop"), ("frequency", "frequency"),
+                                      ("offset", "offset"), ("phase", "phase"))
+
+    def generator_spec(self, dt: float):
+        """(kind, (amplitude nA, offset nA, omega rad/ms, phase rad), start step, stop step,
+        period steps) for ``engine.currents``."""
+        from .engine.currents import GEN_AC
+
+        p = self._native
+        omega = 2.0 * np.pi * float(p["frequency"]) / 1000.0
+        par = (float(p["amplitude"]), float(p["offset"]), omega, np.deg2rad(float(p["phase"])))
+        start, stop = self._window_steps(dt)
+        return GEN_AC, par, start, stop, 1
+
+
+class NoisyCurrentSource(_GeneratorSource, electrodes.NoisyCurrentSource):
+    __doc__ = electrodes.NoisyCurrentSource.__doc__ + """
+    On the emulator: as NEST's ``noise_generator``, every target gets its own noise: from the
+    time step at ``start`` on, a new value ``mean + stdev * z`` (``z`` standard normal) every
+    ``dt`` ms, held in between, until ``stop`` (times rounded to the time step; ``dt`` must be a
+    multiple of the time step). Deterministic: the values come from ``setup(seed=...)`` (and
+    the segment; after ``reseed(s)`` from ``s``, restarting at the reseed time), so the same
+    seed gives the same currents and spikes, however the simulation is split into runs.
+    ``record()``/``get_data()`` give the mean of the currents sent to the targets (one target:
+    its current), as pyNN.nest records a ``noise_generator``. Units: nA, ms.
+    """
+    translations = build_translations(("mean", "mean"), ("stdev", "stdev"), ("dt", "dt"),
+                                      ("start", "start"), ("stop", "stop"))
+
+    def _validate(self) -> None:
+        super()._validate()
+        if float(self._native["stdev"]) < 0:
+            raise errors.InvalidParameterValueError(
+                f"NoisyCurrentSource stdev must be >= 0 nA, got {self._native['stdev']}")
+        step = simulator.state.dt
+        ratio = float(self._native["dt"]) / step
+        if ratio < 1 - 1e-9 or abs(ratio - round(ratio)) > 1e-6:
+            raise errors.InvalidParameterValueError(
+                f"NoisyCurrentSource dt ({self._native['dt']} ms) must be a positive multiple "
+                f"of the time step ({step} ms)")
+
+    def generator_spec(self, dt: float):
+        """(kind, (stdev nA, mean nA, 0, 0), start step, stop step, period steps) for
+        ``engine.currents``."""
+        from .engine.currents import GEN_NOISE
+
+        p = self._native
+        start, stop = self._window_steps(dt)
+        period = max(1, int(round(float(p["dt"]) / dt)))
+        return GEN_NOISE, (float(p["stdev"]), float(p["mean"]), 0.0, 0.0), start, stop, period
 
 
 def _hw_neuron_defaults() -> dict[str, int]:

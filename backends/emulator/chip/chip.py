@@ -21,6 +21,15 @@ from .presets import Preset, get_preset
 from .switches import ChipSwitches
 
 #: PyNN parameters of the supported neuron cell types (names as in pyNN.standardmodels.cells).
+#:
+#: The alpha-synapse types (``IF_curr_alpha``, ``IF_cond_alpha``, ``EIF_cond_alpha_isfa_ista``)
+#: have the parameters of their exponential counterparts and are realised identically (same
+#: DACs, transfer curves, fixed-pattern noise and calibration): the synapse shape is a property
+#: of the synaptic input circuit, not of the neuron parameters. BrainScaleS-1/2 synaptic inputs
+#: are single-stage (exponential); the emulated chip models an alpha-capable input, a second
+#: low-pass stage with the same realised ``tau_syn``, so that PyNN scripts using alpha synapses
+#: run (rather than refusing them with a mapping error). Results on a real chip would show
+#: exponential PSPs for these types.
 CELL_TYPE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "IF_cond_exp": ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I", "e_rev_E",
                     "e_rev_I", "v_thresh", "v_reset", "i_offset"),
@@ -30,6 +39,11 @@ CELL_TYPE_PARAMETERS: dict[str, tuple[str, ...]] = {
                                "i_offset", "a", "b", "delta_T", "tau_w", "v_thresh", "e_rev_E",
                                "tau_syn_E", "e_rev_I", "tau_syn_I"),
 }
+CELL_TYPE_PARAMETERS.update({
+    "IF_cond_alpha": CELL_TYPE_PARAMETERS["IF_cond_exp"],
+    "IF_curr_alpha": CELL_TYPE_PARAMETERS["IF_curr_exp"],
+    "EIF_cond_alpha_isfa_ista": CELL_TYPE_PARAMETERS["EIF_cond_exp_isfa_ista"],
+})
 
 _RECEPTOR_GAIN = {"excitatory": "syn_gain_E", "inhibitory": "syn_gain_I"}
 
