@@ -51,8 +51,9 @@ def targets_key(targets: dict[str, np.ndarray | float]) -> str:
 
 
 #: Revision of the measurement procedure, part of the cache key: files cached by an older
-#: procedure (revision 1: synaptic gains not calibrated) are not reused by ``"auto"``.
-PROCEDURE_REVISION = 2
+#: procedure (revision 1: synaptic gains not calibrated; revision 2: AdEx substeps without the
+#: linearised exponential term) are not reused by ``"auto"``.
+PROCEDURE_REVISION = 3
 
 
 def cache_path(chip_seed: int, preset: str, targets: dict | None = None) -> Path:
