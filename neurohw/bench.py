@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 import time
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def discover(folder: Path) -> dict[str, Path]:
 def _load(path: Path):
     spec = importlib.util.spec_from_file_location(f"neurohw_benchmark_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
+    # registered before executing, as an import would: dataclasses (and pickling) look the
+    # defining module up in sys.modules
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

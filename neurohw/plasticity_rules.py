@@ -42,16 +42,27 @@ WEIGHT_DEPENDENCE_EXPONENTS = {
 
 
 @njit(cache=True)
+def weight_factor(x: float, mu: float) -> float:
+    """``x ** mu`` with the exponents of the standard weight dependences (0, 1) computed
+    without a power (the engine evaluates it at every synapse event)."""
+    if mu == 0.0:
+        return 1.0
+    if mu == 1.0:
+        return x
+    return x ** mu
+
+
+@njit(cache=True)
 def potentiate(x: float, a_plus: float, mu_plus: float, k: float) -> float:
     """Normalised weight after potentiation by presynaptic trace ``k`` (clipped at 1)."""
-    x = x + a_plus * (1.0 - x) ** mu_plus * k
+    x = x + a_plus * weight_factor(1.0 - x, mu_plus) * k
     return x if x < 1.0 else 1.0
 
 
 @njit(cache=True)
 def depress(x: float, a_minus: float, mu_minus: float, k: float) -> float:
     """Normalised weight after depression by postsynaptic trace ``k`` (clipped at 0)."""
-    x = x - a_minus * x ** mu_minus * k
+    x = x - a_minus * weight_factor(x, mu_minus) * k
     return x if x > 0.0 else 0.0
 
 
@@ -61,7 +72,8 @@ def accumulated_change(x: float, a_plus: float, a_minus: float, mu_plus: float,
     """Normalised weight change for accumulated causal and acausal correlations (sums of
     trace values since the last update), as an update controller applies them in one step:
     ``A_plus (1 - x)^mu_plus causal - A_minus x^mu_minus acausal`` (not clipped)."""
-    return a_plus * (1.0 - x) ** mu_plus * causal - a_minus * x ** mu_minus * acausal
+    return (a_plus * weight_factor(1.0 - x, mu_plus) * causal
+            - a_minus * weight_factor(x, mu_minus) * acausal)
 
 
 @njit(cache=True)

@@ -67,7 +67,7 @@ def test_chip_stdp_same_seed_same_weights_fixed_pattern_differs_between_chips():
     c, _ = _pairing_run(+15.0, chip_seed=5)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
-    # within one chip the 20 synapses differ too (per-synapse circuits, stochastic rounding)
+    # within one chip the 20 synapses differ too (per-synapse correlation circuits)
     assert np.unique(a).size > 1
 
 

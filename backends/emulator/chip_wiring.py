@@ -252,7 +252,8 @@ class ChipWiring:
             real = plasticity.realise_em(label, p, pre_g, circuits, max_weight)
             return em_spec(prj, real["window"], real["eta_c"], real["w_max"], top,
                            self.engine_weights(prj.receptor_type, post_g, real["w_max"] / top),
-                           delay_steps.astype(np.int64), np.zeros(n, np.int64), phase, weight)
+                           delay_steps.astype(np.int64), np.zeros(n, np.int64), phase, weight,
+                           stochastic=plasticity.circuits.stochastic_rounding)
         check_stdp_parameters(prj)
         real = plasticity.realise_stdp(label, p, pre_g, circuits, max_weight)
         mu_plus, mu_minus = stdp_exponents(prj)
@@ -264,7 +265,8 @@ class ChipWiring:
                            (pl.P_W_MAX, real["w_max"]), (pl.P_MU_PLUS, mu_plus),
                            (pl.P_MU_MINUS, mu_minus), (pl.P_ETA_C, real["eta_c"]),
                            (pl.P_ETA_A, real["eta_a"]), (pl.P_TOP_CODE, top),
-                           (pl.P_CODE_STEP, analog_step)):
+                           (pl.P_CODE_STEP, analog_step),
+                           (pl.P_STOCHASTIC, float(plasticity.circuits.stochastic_rounding))):
             par[:, col] = value
         return PlasticSpec(kind=np.full(n, pl.KIND_CHIP_STDP, np.int8), par=par,
                            d_ax=delay_steps.astype(np.int64), d_den=np.zeros(n, np.int64),
@@ -301,6 +303,8 @@ class ChipWiring:
                 lines.append(f"  projection {prj.label!r}: short-term plasticity in the "
                              f"presynaptic synapse drivers (parameters per source)")
                 continue
+            rounding = ("stochastic" if self.chip.plasticity.circuits.stochastic_rounding
+                        else "threshold-and-hold")
             what = {"stdp": "STDP on the synapses' correlation sensors",
                     "em": "online EM on the plasticity processor"}[rule]
             lines.append(
@@ -310,7 +314,7 @@ class ChipWiring:
                 f"spikes at once (dendritic_delay_fraction requested: "
                 f"{float(np.mean(prj._params.get('dendritic_delay_fraction', 0.0))):g}, realised: "
                 f"0); {int(self.chip.plastic_top_code) + 1} weight codes up to w_max, "
-                f"stochastic rounding")
+                f"{rounding} rounding")
         return lines
 
     def has_hw_neurons(self) -> bool:

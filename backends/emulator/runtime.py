@@ -162,7 +162,7 @@ class Runtime(ChipWiring):
         start = 0
         for prj, rows, spec in self._plastic_projections:
             n = rows.size
-            p = np.arange(start, start + n)
+            p = self.plastic.index_of_row[start:start + n]
             start += n
             prj._plastic_state = self.plastic.state[p].copy()
             if spec.kind[0] == pl.KIND_STDP:

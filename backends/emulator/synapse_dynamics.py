@@ -127,15 +127,18 @@ def check_em_parameters(prj) -> None:
 
 def em_spec(prj, window: np.ndarray, eta_c: np.ndarray, w_max: np.ndarray, top: float,
             analog_step: np.ndarray, d_ax: np.ndarray, d_den: np.ndarray,
-            sweep_phase: np.ndarray, weight: np.ndarray) -> PlasticSpec:
-    """An online-EM projection (``OnlineEMSynapse``), realised as given (ideal or chip)."""
+            sweep_phase: np.ndarray, weight: np.ndarray, stochastic: bool = False
+            ) -> PlasticSpec:
+    """An online-EM projection (``OnlineEMSynapse``), realised as given (ideal or chip;
+    ``stochastic``: rounding of code changes, see ``engine.plasticity.controller_update``)."""
     n = len(prj)
     p = prj._params
     par = np.zeros((n, pl.N_PAR))
     for col, value in ((pl.P_TAU_PLUS, window), (pl.P_ETA_C, eta_c),
                        (pl.P_EM_ETA, p["eta"]), (pl.P_EM_C, np.exp(p["log_c"])),
                        (pl.P_EM_W_MAX_LOG, p["log_c"]), (pl.P_W_MAX, w_max),
-                       (pl.P_TOP_CODE, top), (pl.P_CODE_STEP, analog_step)):
+                       (pl.P_TOP_CODE, top), (pl.P_CODE_STEP, analog_step),
+                       (pl.P_STOCHASTIC, float(stochastic))):
         par[:, col] = value
     return PlasticSpec(kind=np.full(n, pl.KIND_EM, np.int8), par=par, d_ax=d_ax, d_den=d_den,
                        sweep_phase=sweep_phase, weight=weight,

@@ -20,11 +20,20 @@ delay, the postsynaptic spike is seen at once (the neuron's spike is fed back al
 So on the chip every delay is *axonal* for STDP (``dendritic_delay_fraction`` is 0 whatever the
 script asks; NEST treats every delay as dendritic). The mapping report says so.
 
-Weight codes: a plastic projection's rows are scaled so that the top code is ``w_max``; the
-controller changes the code by ``(levels - 1) * dx`` (``dx`` the normalised change) with
-*stochastic rounding* (rounded up with probability equal to the fractional part, drawn from the
-engine's generator seeded by ``setup(seed=...)``), clipped to 0..levels-1: unbiased on average,
-deterministic for a seed.
+Weight codes: a plastic projection's rows are scaled so that the top code is ``w_max``; at a
+visit the controller computes the change in codes, ``(levels - 1) * dx`` (``dx`` the normalised
+change from the accumulated correlations). Rounding differs by generation:
+
+* bss1, *threshold-and-hold* (deterministic): the accumulators keep collecting until the
+  change reaches half a code, then the code moves by the rounded change and they are cleared --
+  the BrainScaleS-1 controller acts only where the accumulated correlation crossed a threshold
+  (Pfeil et al. 2012);
+* bss2, *stochastic rounding* by the plasticity processor: every visit moves the code by the
+  floor of the change plus one with the probability of its fraction (drawn from the engine's
+  generator seeded by ``setup(seed=...)``), and clears the accumulators: unbiased on average,
+  deterministic for a seed, but a random walk of the code when changes per visit are small.
+
+Codes are clipped to 0..levels-1.
 
 Rule programs: BrainScaleS-2's plasticity processor runs other rules on the same sensors; the
 emulator has one, Nessler et al.'s online EM for winner-take-all circuits
@@ -76,11 +85,14 @@ class PlasticityCircuits:
     stp_tau_spread: float                         # std of log(gain) per driver
     stp_exclusive_modes: bool                     # depression OR facilitation per driver
     programmable: bool                            # a plasticity processor runs rule programs
+    stochastic_rounding: bool                     # code changes: stochastic, else threshold
 
 
 CIRCUITS = {
-    "bss1": PlasticityCircuits((0.2, 20.0), 0.1, 0.2, 5.0, (0.1, 200.0), 0.1, True, False),
-    "bss2": PlasticityCircuits((2.0, 100.0), 0.1, 0.2, 20.0, (1.0, 1000.0), 0.1, False, True),
+    "bss1": PlasticityCircuits((0.2, 20.0), 0.1, 0.2, 5.0, (0.1, 200.0), 0.1, True, False,
+                               False),
+    "bss2": PlasticityCircuits((2.0, 100.0), 0.1, 0.2, 20.0, (1.0, 1000.0), 0.1, False, True,
+                               True),
 }
 
 

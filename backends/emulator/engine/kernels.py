@@ -352,7 +352,7 @@ def run_steps(n_steps, step0, dt, seed,
             g = step % sweep_period
             for q in range(sweep_ptr[g], sweep_ptr[g + 1]):
                 p = sweep_pl[q]
-                controller_update(p, pl_syn[p], pl_par, pl_st, pl_kind, syn_w, np.random.random())
+                controller_update(p, pl_syn[p], pl_par, pl_st, pl_kind, syn_w)
         # synaptic input arriving at the end of this step (every delay is >= 1 step, so the
         # spikes above went into later slots)
         slot = step % n_slots

@@ -31,7 +31,7 @@ code / top code * ``w_max_log``).
 exponential windows and nearest-neighbour pairing (a pre spike resets the presynaptic trace to
 one, a post spike the postsynaptic one), and an update controller that visits the synapse
 periodically, turns the accumulated correlation into a change of the discrete weight code
-(stochastic rounding with the kernel's seeded generator) and clears the accumulators.
+and clears the accumulators (:func:`controller_update`: stochastic or threshold rounding).
 """
 
 from __future__ import annotations
@@ -52,12 +52,14 @@ P_TAU_PLUS, P_TAU_MINUS, P_A_PLUS, P_A_MINUS, P_W_MIN, P_W_MAX, P_MU_PLUS, P_MU_
 #: chip STDP: accumulator amplitudes of the causal / acausal circuits (fixed-pattern noise),
 #: number of weight levels - 1, and the analog weight (uS or nA) of one code step
 P_ETA_C, P_ETA_A, P_TOP_CODE, P_CODE_STEP = 8, 9, 10, 11
+#: chip: 1 = stochastic rounding of code changes, 0 = threshold-and-hold (see controller_update)
+P_STOCHASTIC = 12
 # Tsodyks-Markram
 P_U, P_TAU_REC, P_TAU_FACIL, P_TAU_PSC, P_WEIGHT = 0, 1, 2, 3, 4
 # online EM (KIND_EM): sensor window (P_TAU_PLUS), amplitude (P_ETA_C), top code and code step
 # as for chip STDP, and
 P_EM_ETA, P_EM_C, P_EM_W_MAX_LOG = 2, 3, 4
-N_PAR = 12
+N_PAR = 13
 
 # state columns (STDP / chip STDP)
 S_W_RUN, S_KPLUS, S_T_PRE, S_KMINUS, S_T_POST = range(5)
@@ -159,10 +161,17 @@ def post_arrival(p, s, t, par, st, kind, syn_w):
 
 
 @njit(cache=True)
-def controller_update(p, s, par, st, kind, syn_w, uniform):
-    """The update controller visits chip-STDP synapse ``p``: accumulated correlation ->
-    change of the weight code (stochastic rounding with ``uniform`` in [0, 1)), accumulators
-    cleared, the new analog weight into ``syn_w[s]``."""
+def controller_update(p, s, par, st, kind, syn_w):
+    """The update controller visits chip-STDP / online-EM synapse ``p``: the accumulated
+    correlation becomes a change of the weight code and the new analog weight goes into
+    ``syn_w[s]``.
+
+    Rounding (``par[p, P_STOCHASTIC]``): *stochastic* (1) -- the code moves by the floor of the
+    change plus one with the probability of its fraction (the kernel's seeded generator), and
+    the accumulators are cleared at every visit; *threshold* (0) -- the accumulators keep
+    collecting until the change reaches half a code, then the code moves by the rounded change
+    and they are cleared (deterministic).
+    """
     acc_c, acc_a = st[p, S_ACC_C], st[p, S_ACC_A]
     if acc_c == 0.0 and acc_a == 0.0:
         return
@@ -175,10 +184,16 @@ def controller_update(p, s, par, st, kind, syn_w, uniform):
     else:
         dx = accumulated_change(code / top, par[p, P_A_PLUS], par[p, P_A_MINUS],
                                 par[p, P_MU_PLUS], par[p, P_MU_MINUS], acc_c, acc_a)
-    target = code + dx * top
-    new = math.floor(target)
-    if uniform < target - new:
-        new += 1.0
+    change = dx * top
+    if par[p, P_STOCHASTIC] != 0.0:
+        step = math.floor(change)
+        if np.random.random() < change - step:
+            step += 1.0
+    else:
+        step = math.floor(change + 0.5)
+        if step == 0.0:
+            return
+    new = code + step
     if new < 0.0:
         new = 0.0
     elif new > top:
@@ -221,6 +236,7 @@ class PlasticTables:
     sweep_period: int
     sweep_ptr: np.ndarray
     sweep_pl: np.ndarray
+    index_of_row: np.ndarray
 
     @property
     def n(self) -> int:
@@ -239,7 +255,19 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
                          ) -> PlasticTables:
     """Index the plastic synapses (table entries ``plastic_entries``, rows of ``kind``/``par``/
     ``state``/``d_ax``/``d_den`` in the same order) for the kernel. ``sweep_phase``: the step
-    within ``sweep_period`` at which the controller visits each chip-STDP synapse."""
+    within ``sweep_period`` at which the controller visits each chip-STDP synapse.
+
+    Plastic indices follow the synapse table (presynaptic order), so that presynaptic spikes
+    and the controller's row-by-row visits walk the arrays in order; ``index_of_row[r]`` is the
+    plastic index of input row ``r``."""
+    order = np.argsort(plastic_entries, kind="stable")
+    index_of_row = np.empty(order.size, dtype=np.int64)
+    index_of_row[order] = np.arange(order.size)
+    plastic_entries = plastic_entries[order]
+    kind, par, state, d_ax, d_den = kind[order], par[order], state[order], d_ax[order], \
+        d_den[order]
+    if sweep_phase is not None:
+        sweep_phase = np.asarray(sweep_phase)[order]
     n_syn = syn_post.size
     syn_pidx = np.full(n_syn, -1, dtype=np.int64)
     n_pl = plastic_entries.size
@@ -282,7 +310,8 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
         post_pl=post_pl, dden_values=dden_values, post_ring=post_ring,
         post_ring_n=np.zeros(n_pslots, np.int64), dax_values=dax_values, pre_ring=pre_ring,
         pre_ring_n=np.zeros(n_aslots, np.int64), pre_ax_mask=pre_ax_mask,
-        sweep_period=int(sweep_period), sweep_ptr=sweep_ptr, sweep_pl=sweep_pl)
+        sweep_period=int(sweep_period), sweep_ptr=sweep_ptr, sweep_pl=sweep_pl,
+        index_of_row=index_of_row)
 
 
 def restart_traces(kind: np.ndarray, state: np.ndarray) -> None:
