@@ -116,9 +116,14 @@ IDEAL_TOP_CODE = float(2 ** 30)
 
 
 def check_em_parameters(prj) -> None:
-    """Refuse online-EM parameters the rule cannot have."""
+    """Refuse online-EM parameters the rule cannot have (``eta = 0`` pauses learning)."""
     par = prj._params
-    for name in ("eta", "log_c", "window", "w_max"):
+    bad = par["eta"] < 0
+    if np.any(bad):
+        raise errors.InvalidParameterValueError(
+            f"projection {prj.label!r}: eta must be >= 0 (0 pauses learning), got "
+            f"{par['eta'][bad][0]:g}")
+    for name in ("log_c", "window", "w_max"):
         bad = par[name] <= 0
         if np.any(bad):
             raise errors.InvalidParameterValueError(

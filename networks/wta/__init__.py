@@ -21,6 +21,8 @@ Modules:
 * :mod:`~neurohw.networks.wta.chip_calibration` -- calibrating the circuits a WTA occupies on an
   emulated chip to the circuit's own parameters;
 * :mod:`~neurohw.networks.wta.training` -- the in-the-loop experiment and rule for ``neurohw.hil``;
+* :mod:`~neurohw.networks.wta.onchip_training` -- the same loop with the input weights learned
+  on the emulated bss2 chip (its plasticity processor runs the rule; ``--plasticity on-chip``);
 * :mod:`~neurohw.networks.wta.metrics` -- accuracy, H(label | winner), component matching;
 * :mod:`~neurohw.networks.wta.run` -- train and score in one call (``train_wta``);
 * :mod:`~neurohw.networks.wta.bayesnet` -- the explaining-away network, module read-out, Gibbs

@@ -49,7 +49,9 @@ class BayesNetConfig:
         rate_on=300.0))
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["module"] = self.module.fingerprint()   # host learning: as before on-chip existed
+        return out
 
 
 #: Active input neurons the LIF circuit's ``weight_scale`` is tuned for (64 ON/OFF pairs).

@@ -31,6 +31,18 @@ update makes the z-neurons collapse onto one average pattern (NEST, ``delay=1.0`
 held-out digits accuracy); counting only the first spike of each presentation -- the winner of
 the race (``WtaConfig(winner_rule="first")``, :mod:`~neurohw.networks.wta.winner_rule`) --
 restores learning (NEST, ``delay=1.0``: 81.9 %).
+
+Plasticity on the chip: ``build_wta_circuit(..., on_chip=OnChipEm(eta, log_c, window))`` makes
+the input projection (relays -> z) an ``OnlineEMSynapse`` -- Nessler et al.'s rule run by the
+plasticity processor of an emulated BrainScaleS-2 chip (emulator only; NEST has no such synapse)
+with ``w_max = weight_scale * log_c``, so that the log-domain weight is ``weight /
+weight_scale`` as on the host. The chip then learns the input weights during the runs;
+:meth:`WtaCircuit.read_weights` reads them back. Unlike the host rule it sees *every* z spike
+(there is no winner rule on the chip). bss2's 0.1 ms routing delay makes the loop z -> inh -> z
+fast, but not fast enough to stop every loser: measured on the calibrated bss2 chip 0 with
+on-chip learning, about 2.1 z spikes per presentation late in training, each from a different
+z-neuron, the later ones 0-0.6 ms after the first (one input spike lifts several membranes over
+threshold) -- the chip's rule learns from those losers too.
 """
 
 from __future__ import annotations
@@ -43,7 +55,29 @@ import numpy as np
 
 from neurohw.projection_io import write_weights
 
-__all__ = ["CircuitParameters", "WtaCircuit", "build_wta_circuit"]
+from neurohw.errors import NeurohwError
+
+__all__ = ["CircuitParameters", "OnChipEm", "OnChipPlasticityError", "WtaCircuit",
+           "build_wta_circuit"]
+
+
+class OnChipPlasticityError(NeurohwError, ValueError):
+    """On-chip learning asked of a backend or chip that cannot run it (NEST, a bss1 chip)."""
+
+
+@dataclass(frozen=True)
+class OnChipEm:
+    """Parameters of the chip's online-EM program on the input synapses (``OnlineEMSynapse``).
+
+    ``eta`` is the learning rate per postsynaptic spike (log-domain units; the chip sums it over
+    the spikes between two visits of its update controller), ``log_c`` the rule's ``log c``
+    (also the top of the weight range), ``window`` the time constant (ms) of the causal
+    correlation sensor's presynaptic trace (the host rule's rectangular window).
+    """
+
+    eta: float
+    log_c: float
+    window: float
 
 
 @dataclass(frozen=True)
@@ -104,6 +138,13 @@ class WtaCircuit:
         self.input_projection = input_projection
         self.n_inputs = inputs.size
         self.n_z = z.size
+        #: the on-chip learning rule of the input synapses (None: static, the host learns)
+        self.on_chip: OnChipEm | None = None
+
+    @property
+    def w_max_log(self) -> float:
+        """Top of the log-domain weight range (``log_c`` of the chip's rule when it learns)."""
+        return self.on_chip.log_c if self.on_chip is not None else self.params.w_max_log
 
     def write(self, weights: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Write log-domain ``weights`` (K, N) and excitabilities (K,); return what was realised.
@@ -111,16 +152,36 @@ class WtaCircuit:
         Weights are clipped to ``[0, w_max_log]`` and scaled to nA; the realised values are read
         back from the backend (quantised on the chip) and converted back to the log domain.
         """
+        self.write_weights(weights)
+        return self.read_weights(), self.write_bias(bias)
+
+    def write_weights(self, weights: np.ndarray) -> None:
+        """Write log-domain input weights (K, N), clipped to ``[0, w_max_log]``."""
+        w = np.clip(np.asarray(weights, dtype=float), 0.0, self.w_max_log)
+        write_weights(self.sim, self.input_projection, (w * self.params.weight_scale).T)
+
+    def read_weights(self) -> np.ndarray:
+        """The input weights the backend holds (K, N), log domain: quantised on the chip, and
+        after a run with on-chip learning what the chip learned."""
+        realised = np.asarray(self.input_projection.get("weight", format="array"), dtype=float)
+        return np.nan_to_num(realised, nan=0.0).T / self.params.weight_scale
+
+    def write_bias(self, bias: np.ndarray) -> np.ndarray:
+        """Write the excitabilities (K,) as bias currents; return the realised ones."""
         p = self.params
-        w = np.clip(np.asarray(weights, dtype=float), 0.0, p.w_max_log)
-        write_weights(self.sim, self.input_projection, (w * p.weight_scale).T)
         bias = np.asarray(bias, dtype=float)
         self.z.set(i_offset=p.bias_scale * (bias + np.log(self.n_z)))
-        realised = np.asarray(self.input_projection.get("weight", format="array"), dtype=float)
-        realised = np.nan_to_num(realised, nan=0.0).T / p.weight_scale
         realised_bias = np.asarray(self.z.get("i_offset"), dtype=float) / p.bias_scale \
             - np.log(self.n_z)
-        return realised, np.broadcast_to(realised_bias, bias.shape).copy()
+        return np.broadcast_to(realised_bias, bias.shape).copy()
+
+    def set_learning_rate(self, eta: float) -> None:
+        """Change the learning rate of the chip's online-EM program (a parameter the host
+        writes between runs; the weights stay where the chip left them)."""
+        if self.on_chip is None:
+            raise OnChipPlasticityError("the input synapses of this circuit are static: the "
+                                        "host computes their update, there is no on-chip rate")
+        self.input_projection.set(eta=float(eta))
 
     def load_inputs(self, trains: list[np.ndarray], start: float) -> None:
         """Give each input neuron its spike times (ms relative to ``start``, the current time)."""
@@ -147,14 +208,33 @@ class WtaCircuit:
         return input_block, z_block, start
 
 
+def input_synapse(sim: ModuleType, params: CircuitParameters, on_chip: OnChipEm | None):
+    """The synapse type of the input projection: static (the host learns) or the chip's
+    online-EM rule with ``w_max = weight_scale * log_c``."""
+    if on_chip is None:
+        return sim.StaticSynapse(weight=0.0, delay=params.delay)
+    if not hasattr(sim, "OnlineEMSynapse"):
+        raise OnChipPlasticityError(
+            f"backend {getattr(sim, '__name__', sim)!r} has no OnlineEMSynapse: on-chip "
+            "learning of the WTA needs the emulator with preset 'bss2' (its plasticity "
+            "processor runs the online-EM rule); on this backend compute the update on the host "
+            "(plasticity 'host')")
+    return sim.OnlineEMSynapse(weight=0.0, delay=params.delay, eta=on_chip.eta,
+                               log_c=on_chip.log_c, window=on_chip.window,
+                               w_max=params.weight_scale * on_chip.log_c)
+
+
 def build_wta_circuit(sim: ModuleType, n_inputs: int, n_z: int,
-                      params: CircuitParameters | None = None, prefix: str = "wta") -> WtaCircuit:
+                      params: CircuitParameters | None = None, prefix: str = "wta",
+                      on_chip: OnChipEm | None = None) -> WtaCircuit:
     """Create the circuit on backend ``sim`` (``sim.setup`` must have been called).
 
     ``prefix`` starts the labels of its populations and projections (several circuits can share
-    one simulation).
+    one simulation). ``on_chip``: the input synapses learn on the chip (``OnlineEMSynapse``,
+    emulator with preset bss2) instead of being static.
     """
     p = params or CircuitParameters()
+    synapse = input_synapse(sim, p, on_chip)
     sources = sim.Population(n_inputs, sim.SpikeSourceArray(spike_times=[]),
                              label=f"{prefix}_sources")
     inputs = sim.Population(n_inputs, sim.IF_curr_exp(**p.relay_cell()), label=f"{prefix}_inputs")
@@ -167,13 +247,14 @@ def build_wta_circuit(sim: ModuleType, n_inputs: int, n_z: int,
     z.initialize(v=p.v_rest)
     inh.initialize(v=p.v_rest)
     all_to_all = sim.AllToAllConnector()
-    input_projection = sim.Projection(
-        inputs, z, all_to_all, sim.StaticSynapse(weight=0.0, delay=p.delay),
-        receptor_type="excitatory", label=f"{prefix}_input_to_z")
+    input_projection = sim.Projection(inputs, z, all_to_all, synapse,
+                                      receptor_type="excitatory", label=f"{prefix}_input_to_z")
     sim.Projection(z, inh, all_to_all, sim.StaticSynapse(weight=p.w_z_inh, delay=p.delay),
                    receptor_type="excitatory", label=f"{prefix}_z_to_inh")
     sim.Projection(inh, z, all_to_all, sim.StaticSynapse(weight=-p.w_inh_z, delay=p.delay),
                    receptor_type="inhibitory", label=f"{prefix}_inh_to_z")
     inputs.record("spikes")
     z.record("spikes")
-    return WtaCircuit(sim, p, sources, inputs, z, inh, input_projection)
+    circuit = WtaCircuit(sim, p, sources, inputs, z, inh, input_projection)
+    circuit.on_chip = on_chip
+    return circuit

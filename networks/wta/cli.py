@@ -7,6 +7,12 @@ training history and the parameters. ``--json`` prints one JSON object and nothi
 The defaults reproduce the numbers in the README (``--backend nest``/``emulator``: 40 iterations
 of 40 presentations, first-spike winner rule; ``reference``: 400 iterations of 10 presentations);
 see :data:`BACKEND_DEFAULTS`.
+
+``--plasticity on-chip`` (``--backend emulator`` only, preset bss2): the input weights learn on
+the emulated BrainScaleS-2 chip, whose plasticity processor runs the same rule during the runs
+(``OnlineEMSynapse``); the host reads them back and keeps the excitabilities, evaluation and
+checkpoints. Its defaults are :data:`ON_CHIP_DEFAULTS`. ``--plasticity host`` (the default) is the
+host-computed update.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from dataclasses import dataclass, replace
 
 from neurohw.cliutil import emit_json, output_dir, say, stdout_to_stderr
 from neurohw.networks.wta.run import BACKENDS, train_wta
-from neurohw.networks.wta.circuit import CircuitParameters
-from neurohw.networks.wta.training import WtaConfig
+from neurohw.networks.wta.circuit import CircuitParameters, OnChipPlasticityError
+from neurohw.networks.wta.onchip_training import (ON_CHIP_PRESET, check_plasticity,
+                                                  on_chip_setup_kwargs)
+from neurohw.networks.wta.training import PLASTICITY_MODES, WtaConfig
 from neurohw.networks.wta.winner_rule import WINNER_RULES
 
 @dataclass(frozen=True)
@@ -62,21 +70,62 @@ BACKEND_DEFAULTS: dict[str, BackendDefaults] = {
 }
 
 
+@dataclass(frozen=True)
+class OnChipDefaults:
+    """The settings of ``neurohw train wta --backend emulator --plasticity on-chip`` (preset
+    bss2) where they differ from the emulator's: ``iterations`` x 40 presentations, the chip
+    program's learning rate ``eta_chip`` per z spike (every z spike counts on the chip),
+    annealed as ``1 / (1 + eta_decay * iteration)``, and the sensor time constant ``window``
+    (ms)."""
+
+    iterations: int
+    eta_chip: float
+    eta_decay: float
+    window: float
+
+
+#: Tuned on the calibrated bss2 chip 0, seeds 1-3, at the host's 1600 presentations: eta_chip
+#: 0.005 / 0.01 / 0.02 too slow (41-75 %), 0.04 steadiest (seeds 1-5: 75-79 %), 0.08 erratic
+#: (67-87 %); 0.02 over 3200 presentations 77-82 %; annealing (eta_decay 0.1-0.2) worse within
+#: 40 iterations; window 5 / 10 / 20 ms no clear difference.
+ON_CHIP_DEFAULTS = OnChipDefaults(iterations=40, eta_chip=WtaConfig().eta_chip, eta_decay=0.0,
+                                  window=WtaConfig().window)
+
+
 def backend_config(backend: str, n_z: int = 20, batch: int | None = None,
                    input_budget: float | None = None, input_code: str | None = None,
                    weight_scale: float | None = None, winner_rule: str | None = None,
-                   delay: float | None = None) -> WtaConfig:
-    """The :class:`WtaConfig` of ``neurohw train wta --backend backend`` (None: the default)."""
+                   delay: float | None = None, plasticity: str = "host",
+                   eta_chip: float | None = None, eta_decay: float | None = None,
+                   window: float | None = None) -> WtaConfig:
+    """The :class:`WtaConfig` of ``neurohw train wta --backend backend [--plasticity
+    plasticity]`` (None: the default)."""
+    check_plasticity(plasticity, backend)
     d = BACKEND_DEFAULTS[backend]
     circuit = replace(CircuitParameters(),
                       weight_scale=d.weight_scale if weight_scale is None else weight_scale)
     if delay is not None:
         circuit = replace(circuit, delay=delay)
-    return replace(WtaConfig(), n_z=n_z, batch=d.batch if batch is None else batch,
-                   eta_max=d.eta_max, eta_min=d.eta_min, bias_rule=d.bias_rule,
-                   input_budget=d.input_budget if input_budget is None else input_budget,
-                   input_code=input_code or d.input_code, circuit=circuit,
-                   winner_rule=winner_rule or d.winner_rule)
+    config = replace(WtaConfig(), n_z=n_z, batch=d.batch if batch is None else batch,
+                     eta_max=d.eta_max, eta_min=d.eta_min, bias_rule=d.bias_rule,
+                     input_budget=d.input_budget if input_budget is None else input_budget,
+                     input_code=input_code or d.input_code, circuit=circuit,
+                     winner_rule=winner_rule or d.winner_rule)
+    if plasticity == "on-chip":
+        o = ON_CHIP_DEFAULTS
+        config = replace(config, plasticity="on-chip",
+                         eta_chip=o.eta_chip if eta_chip is None else eta_chip,
+                         eta_decay=o.eta_decay if eta_decay is None else eta_decay,
+                         window=o.window if window is None else window)
+    else:
+        if eta_chip is not None:
+            raise OnChipPlasticityError("eta_chip is the learning rate of the chip's program: "
+                                        "it needs plasticity 'on-chip'")
+        if eta_decay is not None:
+            config = replace(config, eta_decay=eta_decay)
+        if window is not None:
+            config = replace(config, window=window)
+    return config
 
 
 def _per_backend(field: str, none: str = "None") -> str:
@@ -105,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chip-seed", type=int, default=None,
                         help="emulator only: which emulated chip")
     parser.add_argument("--preset", choices=("bss1", "bss2"), default=None,
-                        help="emulator only: chip preset (default bss1)")
+                        help="emulator only: chip preset (default bss1; bss2 with --plasticity "
+                             "on-chip)")
     parser.add_argument("--input-budget", type=float, default=None,
                         help="total input events per biological ms (rate per active input = "
                              "1000 * budget / active inputs; default: "
@@ -123,6 +173,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--delay", type=float, default=None,
                         help="synaptic delay of the circuit in ms (default 0.1; the bss1 chip "
                              "realises 1 ms whatever is asked)")
+    parser.add_argument("--plasticity", choices=PLASTICITY_MODES, default="host",
+                        help="where the input weights learn: host (computed on the host from "
+                             "the read-back spikes and written every iteration; default) or "
+                             "on-chip (the plasticity processor of an emulated BrainScaleS-2 "
+                             "chip runs the rule during the runs, OnlineEMSynapse; --backend "
+                             f"emulator only, preset {ON_CHIP_PRESET} is then the default: "
+                             "bss1 and NEST have no such processor)")
+    parser.add_argument("--eta-chip", type=float, default=None,
+                        help="on-chip only: learning rate of the chip's program per z spike "
+                             f"(default {ON_CHIP_DEFAULTS.eta_chip})")
+    parser.add_argument("--eta-decay", type=float, default=None,
+                        help="anneal the input-weight learning rates as 1 / (1 + decay * "
+                             f"iteration) (default {ON_CHIP_DEFAULTS.eta_decay:g}, host and "
+                             "on-chip)")
+    parser.add_argument("--window", type=float, default=None,
+                        help="ms: the STDP window (host: rectangular; on-chip: time constant of "
+                             f"the correlation sensor's trace); default {WtaConfig().window}")
     parser.add_argument("--no-calibration", action="store_true",
                         help="emulator only: skip the calibration of the used circuits")
     parser.add_argument("--checkpoint", default=None,
@@ -136,7 +203,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     d = BACKEND_DEFAULTS[args.backend]
-    iterations = args.iterations if args.iterations is not None else d.iterations
+    on_chip = args.plasticity == "on-chip"
+    if on_chip:
+        try:
+            check_plasticity(args.plasticity, args.backend)
+            if args.preset is not None:
+                on_chip_setup_kwargs({"preset": args.preset})
+        except OnChipPlasticityError as err:
+            say(f"neurohw train wta: {err}")
+            return 2
+    elif args.eta_chip is not None:
+        say("neurohw train wta: --eta-chip is the learning rate of the chip's program; it needs "
+            "--plasticity on-chip")
+        return 2
+    if (args.eta_chip is not None and args.eta_chip <= 0) or (
+            args.eta_decay is not None and args.eta_decay < 0) or (
+            args.window is not None and args.window <= 0):
+        say("neurohw train wta: --eta-chip and --window must be positive, --eta-decay >= 0")
+        return 2
+    default_iterations = ON_CHIP_DEFAULTS.iterations if on_chip else d.iterations
+    iterations = args.iterations if args.iterations is not None else default_iterations
     batch = args.batch if args.batch is not None else d.batch
     if iterations < 1 or batch < 1 or args.n_z < 2:
         say("neurohw train wta: --iterations and --batch must be >= 1 and --n-z >= 2")
@@ -149,12 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     config = backend_config(args.backend, n_z=args.n_z, batch=batch,
                             input_budget=args.input_budget, input_code=args.input_code,
                             weight_scale=args.weight_scale, winner_rule=args.winner_rule,
-                            delay=args.delay)
+                            delay=args.delay, plasticity=args.plasticity,
+                            eta_chip=args.eta_chip, eta_decay=args.eta_decay,
+                            window=args.window)
     setup_kwargs = {}
     if args.chip_seed is not None and args.backend == "emulator":
         setup_kwargs["chip_seed"] = args.chip_seed
     if args.preset is not None and args.backend == "emulator":
         setup_kwargs["preset"] = args.preset
+    if on_chip:
+        setup_kwargs = on_chip_setup_kwargs(setup_kwargs)
     calibrate = d.calibrate and not args.no_calibration
     with stdout_to_stderr(args.json):
         out = output_dir(args.out)
@@ -169,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         emit_json(report)
     else:
         test = report["test"]
-        print(f"WTA on {report['dataset']} ({args.backend}, K={args.n_z}, "
+        mode = " on-chip plasticity," if on_chip else ""
+        print(f"WTA on {report['dataset']} ({args.backend},{mode} K={args.n_z}, "
               f"{report['presentations']} presentations): held-out accuracy "
               f"{100 * test['accuracy']:.1f} % (chance {100 * test['chance']:.1f} %), "
               f"H(label | winner) = {test['conditional_entropy_bits']:.3f} bits, "
@@ -181,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"host input events: {host['train_events'] + host['eval_events']} sent, "
               f"{host['train_dropped'] + host['eval_dropped']} dropped "
               f"({100 * host['dropped_fraction']:.2f} %)")
+        if on_chip:
+            pl = report["plasticity"]
+            print(f"input weights learned on the {pl['preset']} chip (OnlineEMSynapse, eta "
+                  f"{pl['eta_chip']:g} per z spike): written by the host {pl['weight_writes']} "
+                  f"time(s), {pl['eval_weight_changes']} changed during evaluation")
         if report.get("calibration"):
             cal = report["calibration"]
             print(f"calibrated {cal['n_circuits']} circuits of {cal['preset']} chip "

@@ -18,10 +18,13 @@ from neurohw.networks.wta.chip_calibration import calibrate_wta_chip
 from neurohw.networks.wta.data import BinaryDataset, bernoulli_mixture, load_digits_binary
 from neurohw.networks.wta.metrics import (cluster_scores, label_neurons, learned_on_probabilities,
                                           match_components, weight_images)
+from neurohw.networks.wta.onchip_training import (OnChipWtaExperiment, WtaOnChipRule,
+                                                  check_plasticity)
 from neurohw.networks.wta.training import (ReferenceWtaExperiment, WtaConfig, WtaExperiment,
                                            WtaStdpRule)
 
-__all__ = ["BACKENDS", "load_dataset", "make_experiment", "pixel_probabilities", "train_wta"]
+__all__ = ["BACKENDS", "load_dataset", "make_experiment", "make_rule", "pixel_probabilities",
+           "train_wta"]
 
 BACKENDS = ("reference", "nest", "emulator")
 
@@ -37,15 +40,30 @@ def load_dataset(name: str, seed: int = 0) -> BinaryDataset:
 
 def make_experiment(backend: str, x_train: np.ndarray, config: WtaConfig,
                     setup_kwargs: dict | None = None):
-    """(sim module or None, experiment) for ``backend`` in :data:`BACKENDS`."""
-    if backend == "reference":
-        return None, ReferenceWtaExperiment(x_train, config)
+    """(sim module or None, experiment) for ``backend`` in :data:`BACKENDS`.
+
+    ``config.plasticity == "on-chip"`` needs the emulator (preset bss2, the default then):
+    :class:`~neurohw.networks.wta.onchip_training.OnChipWtaExperiment`.
+    """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    on_chip = check_plasticity(config.plasticity, backend) == "on-chip"
+    if backend == "reference":
+        return None, ReferenceWtaExperiment(x_train, config)
+    experiment = (OnChipWtaExperiment(x_train, config, setup_kwargs) if on_chip
+                  else WtaExperiment(x_train, config, setup_kwargs))
     import neurohw
 
-    sim = neurohw.backend(backend)
-    return sim, WtaExperiment(x_train, config, setup_kwargs)
+    return neurohw.backend(backend), experiment
+
+
+def make_rule(n_inputs: int, config: WtaConfig):
+    """The learning rule of ``config.plasticity``: the host's STDP update
+    (:class:`~neurohw.networks.wta.training.WtaStdpRule`) or the host's part of on-chip
+    learning (:class:`~neurohw.networks.wta.onchip_training.WtaOnChipRule`)."""
+    if check_plasticity(config.plasticity) == "on-chip":
+        return WtaOnChipRule(n_inputs, config)
+    return WtaStdpRule(n_inputs, config)
 
 
 def pixel_probabilities(weights: np.ndarray, n_features: int, config: WtaConfig) -> np.ndarray:
@@ -86,6 +104,11 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
         training (:func:`~neurohw.networks.wta.chip_calibration.calibrate_wta_chip`; ignored
         when ``setup_kwargs`` already names a calibration or asks for an ideal chip).
 
+    ``config.plasticity = "on-chip"`` (emulator, preset bss2): the chip learns the input weights
+    (:mod:`~neurohw.networks.wta.onchip_training`); the report's ``plasticity`` entry says how
+    often the host wrote them (``weight_writes``: once, the initial weights) and whether
+    evaluation moved any (``eval_weight_changes``).
+
     Returns a JSON-able dict: ``test`` and ``train`` scores (accuracy, H(label | winner) in bits),
     ``components`` (synthetic data: correlation of each true component with its best match),
     ``history`` and timing.
@@ -106,9 +129,9 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
                             "preset": calibration.preset,
                             "n_circuits": int(calibration.circuits.size),
                             "wall_s": time.perf_counter() - started}
-    rule = WtaStdpRule(experiment.n_inputs, config)
+    rule = make_rule(experiment.n_inputs, config)
     fingerprint = {"network": "wta", "backend": backend, "dataset": data.name,
-                   "config": config.as_dict(), "data_seed": data_seed,
+                   "config": config.fingerprint(), "data_seed": data_seed,
                    "calibrated": calibration_info is not None}
     trainer = HILTrainer(sim, experiment, rule, iterations=iterations, seed=seed,
                          checkpoint_path=checkpoint, checkpoint_every=25, progress=progress,
@@ -140,6 +163,7 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
         "eval_wall_s": eval_s,
         "history": result.history,
         "calibration": calibration_info,
+        "plasticity": _plasticity_report(config, experiment),
     }
     train_events = sum(h.get("input_events", 0) for h in result.history)
     train_dropped = sum(h.get("dropped_input_events", 0) for h in result.history)
@@ -166,3 +190,15 @@ def train_wta(backend: str = "reference", dataset: str | BinaryDataset = "digits
         report["out"] = str(out)
     report["parameters"] = params
     return report
+
+
+def _plasticity_report(config: WtaConfig, experiment) -> dict[str, Any]:
+    """Where the input weights learned, and (on-chip) what the host did to them."""
+    if config.plasticity != "on-chip":
+        return {"mode": "host", "winner_rule": config.winner_rule}
+    return {"mode": "on-chip", "synapse": "OnlineEMSynapse",
+            "preset": experiment.setup_kwargs.get("preset"), "eta_chip": config.eta_chip,
+            "eta_decay": config.eta_decay, "window_ms": config.window, "log_c": config.log_c,
+            "w_max_nA": config.circuit.weight_scale * config.log_c,
+            "weight_writes": int(experiment.weight_writes),
+            "eval_weight_changes": int(experiment.eval_weight_changes)}

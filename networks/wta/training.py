@@ -38,7 +38,11 @@ from neurohw.networks.wta.winner_rule import check_winner_rule, decision_mask
 
 __all__ = ["WtaConfig", "WtaStdpRule", "WtaExperiment", "ReferenceWtaExperiment",
            "SpikeRecord", "presentation_onsets", "spikes_to_observables",
-           "mixture_log_likelihood"]
+           "mixture_log_likelihood", "bias_update", "spike_metrics", "initial_weights",
+           "PLASTICITY_MODES"]
+
+#: Where the input weights learn (``WtaConfig.plasticity``).
+PLASTICITY_MODES = ("host", "on-chip")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,14 @@ class WtaConfig:
     neuron of every race, races separated by ``loop_latency`` ms of silence). With a synaptic
     delay (a bss1 chip routes every synapse with 1 ms) the spikes fired before the inhibition
     arrives are not samples of the posterior; ``"first"`` ignores them.
+
+    ``plasticity`` says where the input weights learn: ``"host"`` (the rule above, computed on
+    the host from the read-back spikes and written into the network every iteration) or
+    ``"on-chip"`` (:mod:`~neurohw.networks.wta.onchip_training`: the emulated bss2 chip's
+    plasticity processor runs the same rule during the runs, ``OnlineEMSynapse``, with constant
+    learning rate ``eta_chip`` per z spike -- every z spike, the chip has no winner rule --
+    annealed by ``eta_decay``, ``log_c`` and ``window`` as the sensor's time constant; the host
+    keeps the excitabilities). ``eta_chip`` is unused by the host rule.
     """
 
     n_z: int = 20
@@ -99,9 +111,21 @@ class WtaConfig:
     winner_rule: str = "all"
     loop_latency: float = 2.5
     circuit: CircuitParameters = field(default_factory=CircuitParameters)
+    plasticity: str = "host"
+    eta_chip: float = 0.04
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings that identify a run (checkpoint fingerprint): :meth:`as_dict` without
+        the on-chip settings when the host learns, so that checkpoints of host-learning runs
+        written before on-chip learning existed stay valid."""
+        out = self.as_dict()
+        if self.plasticity == "host":
+            out.pop("plasticity")
+            out.pop("eta_chip")
+        return out
 
 
 def presentation_onsets(n: int, duration: float, gap: float, start: float = 1.0) -> np.ndarray:
@@ -163,6 +187,45 @@ def spikes_to_observables(input_trains: list[np.ndarray], z_trains: list[np.ndar
     return {"z_times": times, "winners": ids, "active": active, "n_z_spikes": n_all}
 
 
+def bias_update(config: WtaConfig, bias: np.ndarray, winners: np.ndarray) -> np.ndarray:
+    """The excitabilities after one batch of counted z spikes (``winners``): the prior or the
+    homeostatic rule of ``config.bias_rule``, clipped to ``[bias_min, bias_max]``; unchanged
+    when ``config.learn_bias`` is off."""
+    if not config.learn_bias:
+        return bias
+    if config.bias_rule == "prior":
+        step = excitability_update(bias, winners, config.eta_bias)
+    else:
+        step = homeostatic_excitability_update(bias, winners, config.eta_homeostasis)
+    return np.clip(bias + step, config.bias_min, config.bias_max)
+
+
+def spike_metrics(config: WtaConfig, observables: dict[str, Any]) -> dict[str, float]:
+    """History scalars of one iteration from its observables: z spikes (all and counted) per
+    presentation, entropy (bits) of the counted winners, batch log-likelihood, input events."""
+    winners = observables["winners"]
+    n_pres = max(int(observables.get("n_presentations", 1)), 1)
+    counts = np.bincount(winners, minlength=config.n_z)
+    p = counts / max(counts.sum(), 1)
+    return {
+        "z_spikes_per_presentation": float(observables.get("n_z_spikes", winners.size))
+        / n_pres,
+        "counted_spikes_per_presentation": winners.size / n_pres,
+        "winner_entropy_bits": float(-np.sum(p[p > 0] * np.log2(p[p > 0]))),
+        "batch_log_likelihood": float(observables.get("log_likelihood", np.nan)),
+        "dropped_input_events": float(observables.get("dropped_input_events", 0)),
+        "input_events": float(observables.get("input_events", 0)),
+    }
+
+
+def initial_weights(config: WtaConfig, n_inputs: int, rng: np.random.Generator) -> np.ndarray:
+    """Initial log-domain input weights (K, N): ``log_c - log 2`` plus jitter, clipped."""
+    # exp(w_on) + exp(w_off) = c / 2 per pixel on average: p(on) = p(off) = 1/2, plus jitter
+    centre = config.log_c - np.log(2.0)
+    weights = centre + config.w_init_spread * rng.standard_normal((config.n_z, n_inputs))
+    return np.clip(weights, 0.0, config.log_c)
+
+
 class WtaStdpRule(LearningRule):
     """STDP of the input weights and the excitability rule (Nessler et al. 2013), on the host.
 
@@ -191,10 +254,7 @@ class WtaStdpRule(LearningRule):
 
     def initial_parameters(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         cfg = self.config
-        # exp(w_on) + exp(w_off) = c / 2 per pixel on average: p(on) = p(off) = 1/2, plus jitter
-        centre = cfg.log_c - np.log(2.0)
-        weights = centre + cfg.w_init_spread * rng.standard_normal((cfg.n_z, self.n_inputs))
-        weights = np.clip(weights, 0.0, cfg.log_c)
+        weights = initial_weights(cfg, self.n_inputs, rng)
         self._make_rate(weights)
         return {"weights": weights, "bias": np.full(cfg.n_z, -np.log(cfg.n_z))}
 
@@ -211,31 +271,13 @@ class WtaStdpRule(LearningRule):
         new_weights = np.clip(weights + delta, 0.0, cfg.log_c)
         fired = np.bincount(winners, minlength=cfg.n_z) > 0
         self.rate.observe(new_weights, fired[:, None])
-        new_bias = bias
-        if cfg.learn_bias:
-            if cfg.bias_rule == "prior":
-                step = excitability_update(bias, winners, cfg.eta_bias)
-            else:
-                step = homeostatic_excitability_update(bias, winners, cfg.eta_homeostasis)
-            new_bias = np.clip(bias + step, cfg.bias_min, cfg.bias_max)
-        return {"weights": new_weights, "bias": new_bias}
+        return {"weights": new_weights, "bias": bias_update(cfg, bias, winners)}
 
     def metrics(self, params, realised, observables, iteration):
-        winners = observables["winners"]
-        n_pres = max(int(observables.get("n_presentations", 1)), 1)
-        counts = np.bincount(winners, minlength=self.config.n_z)
-        p = counts / max(counts.sum(), 1)
-        return {
-            "z_spikes_per_presentation": float(observables.get("n_z_spikes", winners.size))
-            / n_pres,
-            "counted_spikes_per_presentation": winners.size / n_pres,
-            "winner_entropy_bits": float(-np.sum(p[p > 0] * np.log2(p[p > 0]))),
-            "mean_rate": float(np.mean(self.rate.rates(params["weights"].shape)))
-            if self.rate is not None else float("nan"),
-            "batch_log_likelihood": float(observables.get("log_likelihood", np.nan)),
-            "dropped_input_events": float(observables.get("dropped_input_events", 0)),
-            "input_events": float(observables.get("input_events", 0)),
-        }
+        out = spike_metrics(self.config, observables)
+        out["mean_rate"] = float(np.mean(self.rate.rates(params["weights"].shape))) \
+            if self.rate is not None else float("nan")
+        return out
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {} if self.rate is None else self.rate.state_dict()
