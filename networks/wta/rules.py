@@ -132,7 +132,10 @@ def input_weight_update(weights: np.ndarray, winners: np.ndarray, active: np.nda
 
     Returns
     -------
-    ``dW`` of shape (K, N): ``sum_m [winner_m = k] eta (c exp(-w_ki) y_mi - 1)``.
+    ``dW`` of shape (K, N): ``sum_m [winner_m = k] eta (c exp(-w_ki) y_mi - 1)``. This is
+    :func:`neurohw.plasticity_rules.em_weight_change` (which the chip's plasticity-processor
+    program runs) evaluated with numpy, so that host results do not depend on numba's
+    ``exp`` (they differ in the last bit).
     """
     weights = np.asarray(weights, dtype=float)
     if weights.ndim != 2:
