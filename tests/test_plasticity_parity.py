@@ -181,3 +181,26 @@ def test_tsodyks_markram_psp_series_matches_nest(nest_sim, U, tau_rec, tau_facil
     assert np.max(np.abs(v_emu - v_nest)) < 1e-6
     change = a_nest[-1] / a_nest[0]
     assert change < 0.8 or change > 1.25, "the protocol must show short-term plasticity"
+
+
+def test_impossible_rule_parameters_are_refused_naming_projection_and_value():
+    from pyNN.errors import InvalidParameterValueError
+
+    emu = neurohw.backend("emulator")
+
+    def build(synapse):
+        emu.setup(timestep=DT, ideal=True)
+        pre = emu.Population(2, emu.SpikeSourceArray(spike_times=[5.0]))
+        post = emu.Population(1, emu.IF_curr_exp())
+        emu.Projection(pre, post, emu.AllToAllConnector(), synapse, label="bad")
+        emu.run(10.0)
+
+    with pytest.raises(InvalidParameterValueError, match=r"'bad': tau_plus must be > 0 ms, got -5"):
+        build(emu.STDPMechanism(
+            timing_dependence=emu.SpikePairRule(tau_plus=-5.0),
+            weight_dependence=emu.AdditiveWeightDependence(w_max=1.0), weight=0.5))
+    with pytest.raises(InvalidParameterValueError, match=r"'bad': U must be in \[0, 1\], got 1.5"):
+        build(emu.TsodyksMarkramSynapse(weight=0.5, U=1.5))
+    with pytest.raises(InvalidParameterValueError, match=r"'bad': eta must be >= 0"):
+        build(emu.OnlineEMSynapse(weight=0.001, eta=-1.0))
+    emu.end()

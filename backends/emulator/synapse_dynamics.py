@@ -63,24 +63,23 @@ def stdp_exponents(prj) -> tuple[np.ndarray, np.ndarray]:
         f"one of {sorted(WEIGHT_DEPENDENCE_EXPONENTS) + ['GutigWeightDependence']}")
 
 
+def _refuse(prj, name: str, bad: np.ndarray, values: np.ndarray, rule: str) -> None:
+    """InvalidParameterValueError naming the projection, the parameter and the first bad
+    value, when any entry of ``bad`` is set (``rule``: what the value must be)."""
+    if np.any(bad):
+        raise errors.InvalidParameterValueError(
+            f"projection {prj.label!r}: {name} must be {rule}, got {values[bad][0]:g}")
+
+
 def check_stdp_parameters(prj) -> None:
     """Refuse STDP parameters no rule can have (names projection, parameter and value)."""
     par = prj._params
     for name in ("tau_plus", "tau_minus"):
-        bad = par[name] <= 0
-        if np.any(bad):
-            raise errors.InvalidParameterValueError(
-                f"projection {prj.label!r}: {name} must be > 0 ms, got {par[name][bad][0]:g}")
+        _refuse(prj, name, par[name] <= 0, par[name], "> 0 ms")
     for name in ("A_plus", "A_minus"):
-        bad = par[name] < 0
-        if np.any(bad):
-            raise errors.InvalidParameterValueError(
-                f"projection {prj.label!r}: {name} must be >= 0, got {par[name][bad][0]:g}")
-    bad = par["w_max"] <= par["w_min"]
-    if np.any(bad):
-        raise errors.InvalidParameterValueError(
-            f"projection {prj.label!r}: w_max ({par['w_max'][bad][0]:g}) must be larger than "
-            f"w_min ({par['w_min'][bad][0]:g})")
+        _refuse(prj, name, par[name] < 0, par[name], ">= 0")
+    _refuse(prj, "w_max", par["w_max"] <= par["w_min"], par["w_max"],
+            f"larger than w_min ({np.max(par['w_min']):g})")
 
 
 def tsodyks_psc_time_constants(prj, post_g: np.ndarray, dec_e: np.ndarray, dec_i: np.ndarray,
@@ -94,15 +93,9 @@ def tsodyks_psc_time_constants(prj, post_g: np.ndarray, dec_e: np.ndarray, dec_i
 def check_tsodyks_parameters(prj, tau_psc: np.ndarray) -> None:
     """Refuse Tsodyks-Markram parameters the model cannot have."""
     par = prj._params
-    bad = (par["U"] < 0) | (par["U"] > 1)
-    if np.any(bad):
-        raise errors.InvalidParameterValueError(
-            f"projection {prj.label!r}: U must be in [0, 1], got {par['U'][bad][0]:g}")
+    _refuse(prj, "U", (par["U"] < 0) | (par["U"] > 1), par["U"], "in [0, 1]")
     for name in ("tau_rec", "tau_facil"):
-        bad = par[name] < 0
-        if np.any(bad):
-            raise errors.InvalidParameterValueError(
-                f"projection {prj.label!r}: {name} must be >= 0 ms, got {par[name][bad][0]:g}")
+        _refuse(prj, name, par[name] < 0, par[name], ">= 0 ms")
     same = np.isclose(par["tau_rec"], tau_psc, rtol=1e-12, atol=0)
     if np.any(same):
         raise errors.InvalidParameterValueError(
@@ -118,16 +111,9 @@ IDEAL_TOP_CODE = float(2 ** 30)
 def check_em_parameters(prj) -> None:
     """Refuse online-EM parameters the rule cannot have (``eta = 0`` pauses learning)."""
     par = prj._params
-    bad = par["eta"] < 0
-    if np.any(bad):
-        raise errors.InvalidParameterValueError(
-            f"projection {prj.label!r}: eta must be >= 0 (0 pauses learning), got "
-            f"{par['eta'][bad][0]:g}")
+    _refuse(prj, "eta", par["eta"] < 0, par["eta"], ">= 0 (0 pauses learning)")
     for name in ("log_c", "window", "w_max"):
-        bad = par[name] <= 0
-        if np.any(bad):
-            raise errors.InvalidParameterValueError(
-                f"projection {prj.label!r}: {name} must be > 0, got {par[name][bad][0]:g}")
+        _refuse(prj, name, par[name] <= 0, par[name], "> 0")
 
 
 def em_spec(prj, window: np.ndarray, eta_c: np.ndarray, w_max: np.ndarray, top: float,

@@ -57,6 +57,15 @@ def _grow(arr, size):
 
 
 @njit(cache=True)
+def _deliver(w, slot, s, syn_inh, syn_post, ring_e, ring_i):
+    """Weight ``w`` of synapse ``s`` into its receptor's delay ring at ``slot``."""
+    if syn_inh[s]:
+        ring_i[slot, syn_post[s]] += w
+    else:
+        ring_e[slot, syn_post[s]] += w
+
+
+@njit(cache=True)
 def _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
                syn_pidx, pl_kind, pl_par, pl_st, pl_dax):
     """Spike of ``pre`` emitted in ``step``: every synapse's weight into the delay ring.
@@ -72,11 +81,7 @@ def _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, 
             continue
         else:
             w = pre_arrival(p, s, t, pl_par, pl_st, pl_kind, syn_w)
-        slot = (step + syn_d[s]) % n_slots
-        if syn_inh[s]:
-            ring_i[slot, syn_post[s]] += w
-        else:
-            ring_e[slot, syn_post[s]] += w
+        _deliver(w, (step + syn_d[s]) % n_slots, s, syn_inh, syn_post, ring_e, ring_i)
 
 
 @njit(cache=True)
@@ -98,11 +103,8 @@ def _pre_arrivals(step, dt, syn_ptr, syn_post, syn_d, syn_inh, syn_w, ring_e, ri
                 if p < 0 or pl_dax[p] != a:
                     continue
                 w = pre_arrival(p, s, t, pl_par, pl_st, pl_kind, syn_w)
-                slot = (step + syn_d[s] - a) % n_slots
-                if syn_inh[s]:
-                    ring_i[slot, syn_post[s]] += w
-                else:
-                    ring_e[slot, syn_post[s]] += w
+                _deliver(w, (step + syn_d[s] - a) % n_slots, s, syn_inh, syn_post, ring_e,
+                         ring_i)
 
 
 @njit(cache=True)
@@ -138,7 +140,7 @@ def run_steps(n_steps, step0, dt, seed,
               rec_neuron, rec_kind, rec_every, rec_ptr, rec_out,
               syn_pidx, pl_kind, pl_par, pl_st, pl_dax, pl_dden, pl_syn, post_ptr, post_pl,
               dden_values, post_ring, post_ring_n, dax_values, pre_ring, pre_ring_n,
-              pre_ax_mask, sweep_period, sweep_ptr, sweep_pl):
+              pre_ax_mask, sweep_period, sweep_ptr, sweep_pl, spike_count):
     """Advance the network by ``n_steps`` steps starting at global step ``step0``.
 
     Returns ``(spike_steps, spike_ids, n_lost)``: the global step ``k`` during which each
@@ -160,6 +162,10 @@ def run_steps(n_steps, step0, dt, seed,
     Current generators (``gen_*``, see :mod:`.currents`): generator ``g`` injects its current
     into the neurons ``gen_tgt[gen_ptr[g]:gen_ptr[g+1]]``; it is evaluated at the start of each
     step and its change against the previous step is added to ``i_stim``.
+
+    ``spike_count`` (int64 per presynaptic id, updated in place) counts every spike emitted in
+    this call -- neurons, spike-source events and Poisson sources, recorded or not -- so that
+    the caller can count synaptic events exactly (spikes x fan-out) without recording.
     """
     np.random.seed(seed)
     n = v.shape[0]
@@ -331,6 +337,7 @@ def run_steps(n_steps, step0, dt, seed,
                     n_emit += 1
         for e in range(n_emit):
             pre = emitted[e]
+            spike_count[pre] += 1
             _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
                        syn_pidx, pl_kind, pl_par, pl_st, pl_dax)
             if has_pre_ring and pre_ax_mask[pre]:
