@@ -154,6 +154,12 @@ class ChipPlasticity:
         clipped = np.clip(values, lo, hi)
         return np.where(values == 0, 0.0, clipped) if allow_zero else clipped
 
+    def _check_w_max(self, label: str, params: dict[str, np.ndarray], max_weight: float
+                     ) -> np.ndarray:
+        """``w_max`` becomes the top weight code: it must not exceed the largest weight."""
+        return self._check(label, "w_max", np.abs(params["w_max"]), 1e-12, max_weight,
+                           "(largest weight code)")
+
     def _synapse_gain(self, name: str, pre_ids: np.ndarray, circuits: np.ndarray) -> np.ndarray:
         if not self.fixed_pattern:
             return np.ones(np.asarray(circuits).size)
@@ -176,8 +182,7 @@ class ChipPlasticity:
         out["eta_a"] = self._synapse_gain("eta_a", pre_ids, circuits)
         out["w_min"] = self._check(label, "w_min", params["w_min"], 0.0, 0.0,
                                    "(weight codes start at 0)")
-        out["w_max"] = self._check(label, "w_max", np.abs(params["w_max"]), 1e-12, max_weight,
-                                   "(largest weight code)")
+        out["w_max"] = self._check_w_max(label, params, max_weight)
         return out
 
     def realise_em(self, label: str, params: dict[str, np.ndarray], pre_ids: np.ndarray,
@@ -195,8 +200,7 @@ class ChipPlasticity:
         window = self._check(label, "window", params["window"], lo, hi, "ms")
         return {"window": window * self._synapse_gain("tau_plus", pre_ids, circuits),
                 "eta_c": self._synapse_gain("eta_c", pre_ids, circuits),
-                "w_max": self._check(label, "w_max", np.abs(params["w_max"]), 1e-12,
-                                     max_weight, "(largest weight code)")}
+                "w_max": self._check_w_max(label, params, max_weight)}
 
     # ------------------------------------------------------------------ STP
     def realise_tsodyks(self, label: str, params: dict[str, np.ndarray], pre_ids: np.ndarray,
