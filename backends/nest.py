@@ -38,6 +38,7 @@ def pynn_module() -> ModuleType:
         with quiet_import():
             import pyNN.nest as pynn_nest
         _keep_spike_buffers_after_setup(pynn_nest)
+        _add_energy_report(pynn_nest)
         _module = pynn_nest
     silence_nest_runtime_warnings()
     return _module
@@ -59,3 +60,43 @@ def _keep_spike_buffers_after_setup(pynn_nest: ModuleType) -> None:
 
     setup.keeps_spike_buffers = True
     pynn_nest.setup = setup
+
+
+def _add_energy_report(pynn_nest: ModuleType) -> None:
+    """Give ``pyNN.nest`` an ``energy_report()`` (see :mod:`neurohw.energy`): ``run``/
+    ``run_until``/``run_for`` are timed (wall and CPU time, RAPL energy when readable);
+    ``setup()`` and ``reset()`` start a new account. The simulation itself is unchanged."""
+    from neurohw.energy import CpuAccount
+
+    if getattr(pynn_nest, "energy_report", None) is not None:
+        return
+    holder = {"account": CpuAccount()}
+
+    def timed(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            return holder["account"].measure(func, *args, clock=pynn_nest.get_current_time,
+                                             **kwargs)
+        return wrapper
+
+    def restarting(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            result = func(*args, **kwargs)
+            holder["account"] = CpuAccount()
+            return result
+        wrapper.keeps_spike_buffers = getattr(func, "keeps_spike_buffers", False)
+        return wrapper
+
+    for name in ("run", "run_until", "run_for"):
+        if hasattr(pynn_nest, name):
+            setattr(pynn_nest, name, timed(getattr(pynn_nest, name)))
+    for name in ("setup", "reset"):
+        setattr(pynn_nest, name, restarting(getattr(pynn_nest, name)))
+
+    def energy_report():
+        """Measured wall/CPU time of this segment's ``run()`` calls and the CPU energy
+        (RAPL, or CPU time x an assumed per-core power; ``method`` says which)."""
+        return holder["account"].report("nest")
+
+    pynn_nest.energy_report = energy_report

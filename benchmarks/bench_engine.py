@@ -83,11 +83,17 @@ def time_network(backend: str, mode: str, n_neurons: int, duration_ms: float) ->
     sim.run(duration_ms)
     run_s = time.perf_counter() - started
     rates = population_rates_hz(net, duration_ms)
+    energy = sim.energy_report()
     sim.end()
     say(f"bench_engine: {backend}/{mode} n={n_neurons} {duration_ms:g} ms: run {run_s:.2f} s")
     return {"backend": backend, "mode": mode, "n_neurons": n_neurons,
             "duration_ms": duration_ms, "build_s": round(build_s, 3), "run_s": round(run_s, 3),
-            "rate_exc_hz": round(rates["exc"], 2), "rate_inh_hz": round(rates["inh"], 2)}
+            "rate_exc_hz": round(rates["exc"], 2), "rate_inh_hz": round(rates["inh"], 2),
+            # NEST: measured CPU wall time of run() and CPU energy; emulator: hardware wall time
+            # and energy estimate of the emulated chip (see neurohw.energy)
+            "energy_J": energy["energy_J"],
+            "energy_time_s": energy.get("hardware_wall_time_s", energy.get("wall_time_s")),
+            "energy_method": energy["method"]}
 
 
 def jit_warmup_s() -> float:

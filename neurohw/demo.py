@@ -76,9 +76,45 @@ def _sampling_runs(args, calibration, out: Path | None) -> dict[str, dict]:
         runs[label] = {k: result[k] for k in ("dkl_initial", "dkl_final", "iterations",
                                               "sampling_time_ms", "wall_s")}
         runs[label]["files"] = result.get("files", {})
+        if "energy" in result:
+            runs[label]["energy"] = _energy_summary(result["energy"])
         say(f"      D_KL {result['dkl_initial']:.4f} -> {result['dkl_final']:.4f} "
             f"({result['wall_s']:.0f} s)")
     return runs
+
+
+def _energy_summary(report: dict) -> dict:
+    """The figures of an energy report the demo shows (JSON-ready)."""
+    keys = ("backend", "preset", "ideal", "biological_time_s", "hardware_wall_time_s",
+            "emulation_time_s", "configuration_time_s", "host_io_time_s", "wall_time_s",
+            "cpu_time_s", "energy_J", "energy_parts_J", "method", "counts", "cpu_model",
+            "power_per_core_W")
+    return {k: report[k] for k in keys if k in report}
+
+
+def _energy_lines(sampling: dict) -> list[str]:
+    """Markdown table: the sampling study's time and energy on each backend."""
+    rows = [(label, r["energy"]) for label, r in sampling.items() if "energy" in r]
+    if not rows:
+        return []
+    lines = ["", "### Time and energy of the sampling study (whole study: activation "
+             "measurement, sampling, training)", "",
+             "| where | simulated (bio s) | time (s) | energy (J) | how |", "|---|---|---|---|---|"]
+    for label, e in rows:
+        if e.get("backend") == "nest":
+            lines.append(f"| {label} | {e.get('biological_time_s', float('nan')):.4g} | "
+                         f"{e['wall_time_s']:.3g} (CPU wall time of run(), "
+                         f"measured) | {e['energy_J']:.3g} | {e['method']} |")
+        else:
+            lines.append(f"| {label} | {e['biological_time_s']:.4g} | "
+                         f"{e['hardware_wall_time_s']:.3g} (hardware: emulation "
+                         f"{e['emulation_time_s']:.3g} + configuration "
+                         f"{e['configuration_time_s']:.3g} + host I/O {e['host_io_time_s']:.3g})"
+                         f" | {e['energy_J']:.3g} | estimate from counted events "
+                         f"({e['counts']['synaptic_events']} synaptic events, "
+                         f"{e['counts']['neuron_spikes']} spikes) and the {e['preset']} "
+                         f"figures |")
+    return lines
 
 
 def _ensemble_run(args, calibration, out: Path | None) -> dict:
@@ -130,6 +166,7 @@ def write_report(summary: dict[str, Any], out: Path) -> Path:
     for label, r in summary["sampling"].items():
         lines.append(f"| {label} | {r['dkl_initial']:.4f} | {r['dkl_final']:.4f} | "
                      f"{r['iterations']} | {r['wall_s']:.0f} |")
+    lines += _energy_lines(summary["sampling"])
     lines.append("")
     for label, r in summary["sampling"].items():
         for key in ("kl_vs_iteration", "sampled_vs_target"):
@@ -180,6 +217,12 @@ def main(args: argparse.Namespace) -> int:
         print(f"neurohw demo ({'quick' if args.quick else 'full'}), chip_seed {args.chip_seed}")
         for label, r in summary["sampling"].items():
             print(f"  sampling D_KL, {label:24s} {r['dkl_initial']:.4f} -> {r['dkl_final']:.4f}")
+        for label, r in summary["sampling"].items():
+            e = r.get("energy")
+            if e:
+                t = e.get("hardware_wall_time_s", e.get("wall_time_s"))
+                print(f"  sampling study energy, {label:16s} {e['energy_J']:.3g} J in "
+                      f"{t:.3g} s ({'hardware' if 'hardware_wall_time_s' in e else 'CPU'})")
         ens = summary["ensemble"]
         print(f"  ensemble median D_KL (chip): Poisson trained "
               f"{ens['median_dkl_poisson_trained']:.4f}, ensemble trained "

@@ -26,6 +26,7 @@ from pyNN.standardmodels import StandardCellType
 
 from .control import (  # noqa: F401
     end,
+    energy_report,
     get_current_time,
     get_hardware_time,
     get_max_delay,
@@ -44,6 +45,7 @@ from .control import (  # noqa: F401
 )
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .procedural_api import connect, create, record, record_gsyn, record_v  # noqa: F401
+from .native_rng import NativeRNG  # noqa: F401
 from .projections import Projection  # noqa: F401
 from .simulator import state  # noqa: F401
 from .standardmodels import *  # noqa: F401,F403
@@ -54,3 +56,10 @@ def list_standard_models():
     return [obj.__name__ for obj in globals().values()
             if isinstance(obj, type) and issubclass(obj, StandardCellType)
             and obj is not StandardCellType]
+
+
+def __getattr__(name):
+    """A PyNN model the chip does not have: an AttributeError saying why (see unsupported.py)."""
+    from .unsupported import refusal
+
+    raise refusal(__name__, name)

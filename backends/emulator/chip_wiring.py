@@ -60,6 +60,7 @@ class ChipWiring:
         self.placement = None
         self.dropped_events = 0
         self._readout_calls = 0
+        self.new_energy_account()
         if opts.ideal:
             if opts.calibration is not None:
                 raise CalibrationSetupError(
@@ -367,6 +368,93 @@ class ChipWiring:
         rng = np.random.default_rng(self.stream_seed(self._readout_calls, 7))
         return self.chip.read_membrane(block, rng)
 
+    # -- energy and hardware time ----------------------------------------------------------
+    def new_energy_account(self) -> None:
+        """Start a new account of counted events (``setup()``, ``reset()``)."""
+        from .chip.energy import EventCounts
+
+        self.energy_counts = EventCounts()
+
+    def account_configuration(self, n_words: int) -> None:
+        """Configuration words written to the chip(s) when the network was (re)built."""
+        self._counts().configuration_words += int(n_words)
+
+    def _counts(self):
+        if getattr(self, "energy_counts", None) is None:
+            self.new_energy_account()
+        return self.energy_counts
+
+    def account_run(self, spike_count: np.ndarray, step0: int, n_steps: int, host_events: int,
+                    dropped: int, recorded_spikes: int) -> None:
+        """Add one run's exact counts: ``spike_count`` per presynaptic id (from the kernel),
+        synaptic events = spikes x fan-out (the synapse table's CSR ``ptr``), host events
+        sent, recorded spikes read back, and the update controller's synapse visits."""
+        from .chip.energy import controller_visits
+
+        c = self._counts()
+        spike_count = np.asarray(spike_count, dtype=np.int64)
+        fan_out = np.diff(self.synapses.ptr)
+        c.bio_time_ms += n_steps * self.state.dt
+        c.synaptic_events += int(np.dot(spike_count, fan_out))
+        c.neuron_spikes += int(spike_count[:self.n_neurons].sum())
+        c.source_spikes += int(spike_count[self.n_neurons:].sum())
+        for pop in self.state.populations:
+            off = getattr(pop, "_engine_offset", None)
+            if off is None:
+                continue
+            label = str(pop.label)
+            c.spikes_by_population[label] = c.spikes_by_population.get(label, 0) + \
+                int(spike_count[off:off + pop.size].sum())
+        c.host_events += int(host_events)
+        c.dropped_host_events += int(dropped)
+        c.recorded_spikes += int(recorded_spikes)
+        pl_tables = self.plastic
+        c.plasticity_updates += controller_visits(pl_tables.sweep_ptr, pl_tables.sweep_period,
+                                                  step0, n_steps)
+        c.runs += 1
+
+    def energy_report(self):
+        """Hardware wall time and energy estimate of the current segment (since the last
+        ``reset()``), with the counts, the preset's figures and their sources. In ideal mode
+        the preset's figures are applied to the network as requested (no chip: nothing is
+        dropped or lost), and the report says so."""
+        from neurohw.energy import EnergyReport
+
+        from .chip.energy import estimate, figures_for
+
+        opts = self.state.options
+        figures = figures_for(opts.preset)
+        c = self._counts()
+        n_chips = int(opts.n_chips)
+        est = estimate(c, figures, self.acceleration, n_chips)
+        note = ("estimate for the emulated chip; per-event figures marked ESTIMATE are "
+                "order-of-magnitude choices (see neurohw.backends.emulator.chip.energy)")
+        if self.chip is None:
+            note = ("ideal mode: no chip distortions, the preset's figures applied to the "
+                    "network as requested; " + note)
+        return EnergyReport(
+            backend="emulator", preset=opts.preset, ideal=self.chip is None,
+            acceleration=float(self.acceleration), n_chips=n_chips,
+            biological_time_s=c.bio_time_ms * 1e-3,
+            host_wall_time_s=float(getattr(self, "segment_kernel_wall_s", 0.0)),
+            method="event counts x per-event figures + static chip power x hardware time",
+            note=note, counts=c.to_dict(), figures=figures.to_dict(), **est)
+
+    def energy_annotations(self) -> dict:
+        """Scalar neo annotations of :meth:`energy_report`."""
+        rep = self.energy_report()
+        out = {k: float(rep[k]) for k in ("hardware_wall_time_s", "emulation_time_s",
+                                          "configuration_time_s", "host_io_time_s",
+                                          "energy_J")}
+        for part, value in rep["energy_parts_J"].items():
+            out[f"energy_{part}_J"] = float(value)
+        c = rep["counts"]
+        for key in ("synaptic_events", "neuron_spikes", "source_spikes", "host_events",
+                    "plasticity_updates", "configuration_words"):
+            out[f"count_{key}"] = int(c[key])
+        out["energy_model"] = f"{rep['preset']} figures (neurohw.backends.emulator.chip.energy)"
+        return out
+
     # -- reporting -----------------------------------------------------------------------
     def annotations(self) -> dict:
         """neo annotations (DESIGN): backend, preset, acceleration, hardware duration, chip
@@ -389,6 +477,7 @@ class ChipWiring:
             "dropped_input_events": int(self.dropped_events),
             "lost_synapses": int(self.lost_synapses),
         }
+        out.update(self.energy_annotations())
         if self.chip is None:
             out["distortions_off"] = "all"
         else:

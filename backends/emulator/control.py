@@ -94,3 +94,10 @@ def mapping_report() -> str:
     """Placement of the current network on the emulated chip(s): circuits per population, synapse
     rows used, synapses lost, weight quantisation per projection."""
     return simulator.state.engine.mapping_report()
+
+
+def energy_report():
+    """Hardware wall time (bio / acceleration + configuration + host I/O, s) and an energy
+    estimate (J, with its parts, counts and the cited figures) of the current segment, as a
+    dict with a readable ``str``; see :mod:`neurohw.backends.emulator.chip.energy`."""
+    return simulator.state.engine.energy_report()

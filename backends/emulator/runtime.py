@@ -22,6 +22,7 @@ from .engine.runner import (REC_KIND as _REC_KIND, STATE_NAMES as _STATE_NAMES, 
                             RecordingSpec, run_kernel)
 from .engine import plasticity as pl
 from .engine.synapses import SynapseTable, build_synapse_table
+from .chip.energy import PARAMS_PER_NEURON
 from .synapse_dynamics import PlasticSpec, ideal_spec, rule_of, tsodyks_psc_time_constants
 
 
@@ -47,6 +48,9 @@ class Runtime(ChipWiring):
         self.placement = None
         self.dropped_events = 0
         self.last_kernel_wall_s = 0.0
+        self.segment_kernel_wall_s = 0.0
+        self._host_events_this_run = 0
+        self.new_energy_account()
 
     # -- properties ----------------------------------------------------------------------
     @property
@@ -193,11 +197,14 @@ class Runtime(ChipWiring):
                                       or self.placement is None):
             self.place_network()
         self._build_parameters()
+        words = self.n_neurons * PARAMS_PER_NEURON
         # HWNeuron gain codes (parameters) scale the analog weights: rebuild on their change
         gains_changed = "params" in self.dirty and self.chip is not None \
             and self.has_hw_neurons()
         if self.dirty & {"structure", "synapses"} or self.synapses is None or gains_changed:
             self._build_synapses()
+            words += self.synapses.n_synapses
+        self.account_configuration(words)
         self.dirty.clear()
 
     # -- random streams ------------------------------------------------------------------
@@ -234,6 +241,8 @@ class Runtime(ChipWiring):
                 pl.restart_traces(spec.kind, prj._plastic_state)
         self.run_calls = 0
         self.dropped_events = 0
+        self.segment_kernel_wall_s = 0.0
+        self.new_energy_account()
         self._initial_samples_stored = False
         for pop in self.state.populations:
             pop._reset_engine_state()
@@ -307,9 +316,11 @@ class Runtime(ChipWiring):
             # one host link per setup: the budget is shared by every SpikeSourceArray
             trains = self.filter_host_events(None, trains, t0, t1)
         start = 0
+        self._host_events_this_run = 0
         for pop in array_pops:
             local_steps, local_ids = pop._array_source_events(trains[start:start + pop.size], dt)
             start += pop.size
+            self._host_events_this_run += int(np.size(local_steps))
             ev_steps.append(local_steps)
             ev_ids.append(pop._engine_offset + local_ids)
         for pop in self.state.populations:
@@ -377,6 +388,7 @@ class Runtime(ChipWiring):
         self.run_calls += 1
         st = self._gather_state()
         i_stim, cur_step, cur_idx, cur_delta = self._current_inputs(step0, n_steps)
+        dropped_before = self.dropped_events
         ev_ptr, ev_ids, pois = self._source_inputs(step0, n_steps, rng)
         spike_rec, channels = self._recording_spec()
         counts = [((step0 + n_steps) // every) - (step0 // every)
@@ -390,6 +402,7 @@ class Runtime(ChipWiring):
         rec_ptr = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(np.asarray(counts, dtype=np.int64), out=rec_ptr[1:])
         rec_out = np.zeros(int(rec_ptr[-1]))
+        spike_count = np.zeros(self.n_neurons + self.n_sources, dtype=np.int64)
         started = time.perf_counter()
         spk_steps, spk_ids = run_kernel(
             n_steps, step0, state.dt, _seed_for(call_seed, 1), self.arrays, st, self.synapses,
@@ -397,8 +410,11 @@ class Runtime(ChipWiring):
             KernelInputs(i_stim, cur_step, cur_idx, cur_delta, ev_ptr, ev_ids, *pois,
                          **generator_inputs(self, step0, n_steps)),
             RecordingSpec(spike_rec, rec_neuron, rec_kind, rec_every, rec_ptr, rec_out),
-            self.plastic)
+            self.plastic, spike_count)
         self.last_kernel_wall_s = time.perf_counter() - started
+        self.segment_kernel_wall_s += self.last_kernel_wall_s
+        self.account_run(spike_count, step0, n_steps, self._host_events_this_run,
+                         self.dropped_events - dropped_before, int(spk_ids.size))
         self._scatter_state(st)
         self._store_plastic_results()
         self._store_poisson_state(pois)

@@ -239,6 +239,9 @@ def run_sampling_study(backend: str = "nest", *, chip_seed: int | None = None,
         "annotations_final": final["annotations"],
         "history": result.history,
     }
+    if hasattr(sim, "energy_report"):
+        # the whole study (activation measurement, sampling, training) is one segment
+        summary["energy"] = dict(sim.energy_report())
     if out is not None:
         summary["files"] = write_report(summary, fit, out)
     return summary

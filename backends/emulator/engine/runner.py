@@ -78,14 +78,19 @@ class RecordingSpec:
 def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str, np.ndarray],
                state: dict[str, np.ndarray], synapses: SynapseTable, ring_e: np.ndarray,
                ring_i: np.ndarray, inputs: KernelInputs, recording: RecordingSpec,
-               plastic: PlasticTables) -> tuple[np.ndarray, np.ndarray]:
+               plastic: PlasticTables, spike_count: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Advance the network by ``n_steps`` steps of ``dt`` ms from global step ``step0``.
 
     ``params`` holds :data:`~.neurons.FLOAT_FIELDS`, ``model`` and ``refr_steps``; ``state``
     holds :data:`STATE_NAMES` and ``refr`` (updated in place, as are the rings, ``i_stim`` and
     ``pois_next``; ``synapses.weight`` and ``plastic.state`` where synapses are plastic).
-    Returns the global step and presynaptic id of every recorded spike.
+    Returns the global step and presynaptic id of every recorded spike. ``spike_count`` (int64,
+    one entry per presynaptic id: neurons, then sources), when given, gets every spike of the
+    run added in place, recorded or not.
     """
+    if spike_count is None:
+        spike_count = np.zeros(synapses.ptr.size - 1, dtype=np.int64)
     a, st, syn, inp, rec, pl = params, state, synapses, inputs, recording, plastic
     spk_steps, spk_ids, n_lost = run_steps(
         n_steps, step0, dt, seed,
@@ -103,7 +108,7 @@ def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str,
         rec.rec_neuron, rec.rec_kind, rec.rec_every, rec.rec_ptr, rec.rec_out,
         pl.syn_pidx, pl.kind, pl.par, pl.state, pl.d_ax, pl.d_den, pl.syn, pl.post_ptr,
         pl.post_pl, pl.dden_values, pl.post_ring, pl.post_ring_n, pl.dax_values, pl.pre_ring,
-        pl.pre_ring_n, pl.pre_ax_mask, pl.sweep_period, pl.sweep_ptr, pl.sweep_pl)
+        pl.pre_ring_n, pl.pre_ax_mask, pl.sweep_period, pl.sweep_ptr, pl.sweep_pl, spike_count)
     if n_lost:
         raise PlasticityQueueError(
             f"{n_lost} presynaptic spikes reached plastic synapses with an axonal delay more "
