@@ -58,7 +58,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from neurohw.runscript import run_script
 
-    return run_script(args.script, args.backend, args.script_args)
+    defaults = {"ideal": True if args.ideal else None, "n_chips": args.n_chips,
+                "preset": args.preset, "chip_seed": args.chip_seed}
+    return run_script(args.script, args.backend, args.script_args, setup_defaults=defaults)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -88,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "Options neurohw does not know are passed on to the script.")
     p.add_argument("script", help="path to a PyNN script (it receives the backend as `sim`)")
     p.add_argument("--backend", default="nest", help="nest or emulator (default: nest)")
+    emu = p.add_argument_group("emulator chip (defaults of the script's setup(); the script's "
+                               "own setup() keywords win)")
+    emu.add_argument("--ideal", action="store_true",
+                     help="switch every chip distortion and limit off (agrees with NEST)")
+    emu.add_argument("--n-chips", type=int, default=None, metavar="N",
+                     help="place the network over N chips (more neurons, readout channels)")
+    emu.add_argument("--preset", default=None, choices=("bss1", "bss2"), help="chip preset")
+    emu.add_argument("--chip-seed", type=int, default=None, metavar="S", help="which chip")
     p.set_defaults(func=_cmd_run)
 
     from neurohw.demo import add_arguments as add_demo_arguments

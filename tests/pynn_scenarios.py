@@ -3,7 +3,8 @@ against the emulator in ideal mode.
 
 The scenarios are not copied into this repository: :func:`scenarios_dir` fetches the source
 distribution of the installed PyNN version with ``pip download`` into the tests' cache
-(``$NEUROHW_CACHE_DIR/pynn-sdist``), unpacks it there once, and :func:`load_scenarios` imports
+(``$NEUROHW_CACHE_DIR/pynn-sdist``) and unpacks it there once (``neurohw.pynn_sdist``, shared
+with ``examples/pynn_examples_table.py``), and :func:`load_scenarios` imports
 the scenario modules from it under a private package name. Each scenario is a function decorated
 with ``run_with_simulators(...)`` that takes the backend module ``sim``; :class:`IdealEmulator`
 is that module with ``setup(ideal=True)`` forced.
@@ -23,12 +24,12 @@ import importlib
 import importlib.util
 import inspect
 import os
-import subprocess
 import sys
-import tarfile
 import types
 from pathlib import Path
 from typing import Callable
+
+from neurohw.pynn_sdist import SdistUnavailable, pynn_version, sdist_root
 
 #: Private package name the scenario modules are imported under (PyNN calls it ``scenarios``).
 PACKAGE = "_pynn_system_scenarios"
@@ -57,14 +58,8 @@ EXCLUDED: dict[str, str] = {
 }
 
 
-class ScenariosUnavailable(RuntimeError):
-    """PyNN's source distribution (and with it the scenarios) could not be obtained."""
-
-
-def pynn_version() -> str:
-    import pyNN
-
-    return pyNN.__version__
+#: PyNN's source distribution (and with it the scenarios) could not be obtained.
+ScenariosUnavailable = SdistUnavailable
 
 
 def cache_dir() -> Path:
@@ -74,69 +69,16 @@ def cache_dir() -> Path:
     return Path(root) / "pynn-sdist"
 
 
-def _safe_extract(archive: Path, dest: Path) -> None:
-    """Unpack a .tar.gz, refusing members that would land outside ``dest``."""
-    with tarfile.open(archive, "r:gz") as tar:
-        root = dest.resolve()
-        for member in tar.getmembers():
-            target = (dest / member.name).resolve()
-            if root not in target.parents and target != root:
-                raise ScenariosUnavailable(f"refusing {archive.name}: member {member.name!r} "
-                                           f"would be written outside {dest}")
-            if member.issym() or member.islnk():
-                raise ScenariosUnavailable(f"refusing {archive.name}: link member "
-                                           f"{member.name!r}")
-        tar.extractall(dest)
-
-
 def scenarios_dir(version: str | None = None, timeout_s: float = 120.0) -> Path:
     """The unpacked ``test/system`` folder of PyNN ``version`` (default: the installed one).
 
-    Downloads the source distribution with ``pip download --no-deps --no-binary :all:`` the
-    first time; raises :class:`ScenariosUnavailable` saying why when that is not possible
-    (no network, no such version on the index, a broken archive).
+    Downloads the source distribution the first time (:func:`neurohw.pynn_sdist.sdist_root`);
+    raises :class:`ScenariosUnavailable` saying why when that is not possible (no network, no
+    such version on the index, a broken archive).
     """
-    version = version or pynn_version()
-    base = cache_dir()
-    unpacked = base / f"pynn-{version}"
-    system = unpacked / "test" / "system"
-    if (system / "scenarios" / "fixtures.py").is_file():
-        return system
-    base.mkdir(parents=True, exist_ok=True)
-    archives = sorted(base.glob(f"[Pp]y[Nn][Nn]-{version}.tar.gz"))
-    if not archives:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               "--disable-pip-version-check", "--timeout", "20", "--retries", "2",
-               f"PyNN=={version}",
-               "-d", str(base)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            raise ScenariosUnavailable(f"`{' '.join(cmd)}` did not finish: {err}") from err
-        archives = sorted(base.glob(f"[Pp]y[Nn][Nn]-{version}.tar.gz"))
-        if proc.returncode != 0 or not archives:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            raise ScenariosUnavailable(
-                f"could not download PyNN {version}'s source distribution with pip (exit "
-                f"{proc.returncode}): {' | '.join(tail)}")
-    tmp = base / f".unpack-{version}-{os.getpid()}"
-    try:
-        tmp.mkdir(exist_ok=True)
-        _safe_extract(archives[0], tmp)
-        (top,) = [p for p in tmp.iterdir() if p.is_dir()]
-        if not (top / "test" / "system" / "scenarios" / "fixtures.py").is_file():
-            raise ScenariosUnavailable(f"{archives[0].name} has no test/system/scenarios")
-        if not unpacked.exists():
-            top.rename(unpacked)
-    except (tarfile.TarError, OSError, ValueError) as err:
-        if (system / "scenarios" / "fixtures.py").is_file():  # another process unpacked it
-            return system
-        raise ScenariosUnavailable(f"could not unpack {archives[0]}: {err}") from err
-    finally:
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
-    return system
+    root = sdist_root(cache_dir(), version, required="test/system/scenarios/fixtures.py",
+                      timeout_s=timeout_s)
+    return root / "test" / "system"
 
 
 def _scenario_mark_simulators(func: Callable) -> tuple[str, ...] | None:

@@ -71,12 +71,35 @@ class Projection(common.Projection):
         self._realised_cache: dict[str, np.ndarray] = {}
         self.quantisation_report = None
         self.kept_mask = None
-        connector.connect(self)
+        self._connect(connector)
         self._finalise()
         simulator.state.projections.append(self)
         simulator.state.mark_dirty("structure")
 
     # -- creation ------------------------------------------------------------------------
+    def _connect(self, connector) -> None:
+        """``connector.connect(self)``, working around PyNN 0.13 + NumPy 2 for one presynaptic
+        neuron: a map connector's column is then a 0-d boolean array, on which PyNN calls
+        ``nonzero()`` (an error in NumPy 2; e.g. a 1-to-1 OneToOneConnector). Columns are made
+        1-d here; nothing else changes."""
+        standard_connect = getattr(connector, "_standard_connect", None)
+        if self.pre.size != 1 or standard_connect is None:
+            connector.connect(self)
+            return
+
+        def columns_1d(projection, connection_map_generator, distance_map=None):
+            def generator(*args):
+                for mask in connection_map_generator(*args):
+                    is_array = isinstance(mask, (np.ndarray, np.generic))
+                    yield np.atleast_1d(mask) if is_array and np.ndim(mask) == 0 else mask
+            return standard_connect(projection, generator, distance_map)
+
+        connector._standard_connect = columns_1d
+        try:
+            connector.connect(self)
+        finally:
+            del connector._standard_connect
+
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):
         if location_selector is not None:
