@@ -8,7 +8,9 @@ One run shows the whole path from a paper's network to the emulated chip:
    contrastive divergence in the loop on NEST, on the uncalibrated chip and on the calibrated chip;
 3. **deterministic ensemble noise** (Dold et al. 2019) on the calibrated chip: sampling networks
    that are each other's only noise source, against the Poisson-noise baseline;
-4. a **report** (``report.md`` + PNGs, ``summary.json``) in ``--out``.
+4. **NEST vs the emulated chip** on one small Poisson-driven network (elephant statistics: rates,
+   ISI CVs, correlation of noise sources that share an on-chip generator, side-by-side raster);
+5. a **report** (``report.md`` + PNGs, ``summary.json``) in ``--out``.
 
 The defaults reproduce the numbers in the README. The full demo runs in a few minutes on 2 cores,
 ``--quick`` in under two (both measured and printed as ``wall_s``).
@@ -51,11 +53,11 @@ def _calibrate(chip_seed: int, quick: bool):
     from neurohw.hw_calibration.setup_loader import cache_path, load_for_setup
 
     if quick:
-        say(f"[1/4] calibrating circuits 0..{QUICK_CALIBRATION_CIRCUITS - 1} of chip "
+        say(f"[1/5] calibrating circuits 0..{QUICK_CALIBRATION_CIRCUITS - 1} of chip "
             f"{chip_seed} by measurement")
         return calibrate_chip(chip_seed, PRESET, n_circuits=QUICK_CALIBRATION_CIRCUITS), "measured"
     cached = cache_path(chip_seed, PRESET).is_file()
-    say(f"[1/4] {'loading the cached' if cached else 'measuring the'} calibration of chip "
+    say(f"[1/5] {'loading the cached' if cached else 'measuring the'} calibration of chip "
         f"{chip_seed} (all 512 circuits{'' if cached else '; about 2 min, cached afterwards'})")
     return load_for_setup("auto", chip_seed, PRESET), "cache" if cached else "measured"
 
@@ -70,11 +72,12 @@ def _sampling_runs(args, calibration, out: Path | None) -> dict[str, dict]:
              ("emulator, calibrated", {"chip_seed": args.chip_seed, "calibration": calibration})]
     for label, kwargs in plan:
         backend = "nest" if label == "nest" else "emulator"
-        say(f"[2/4] LIF sampling, CD training in the loop: {label}")
+        say(f"[2/5] LIF sampling, CD training in the loop: {label}")
         folder = None if out is None else out / ("sampling_" + label.replace(", ", "_"))
         result = run_sampling_study(backend, seed=args.seed, out=folder, **kwargs, **settings)
         runs[label] = {k: result[k] for k in ("dkl_initial", "dkl_final", "iterations",
-                                              "sampling_time_ms", "wall_s")}
+                                              "sampling_time_ms", "wall_s", "spike_statistics")
+                       if k in result}
         runs[label]["files"] = result.get("files", {})
         if "energy" in result:
             runs[label]["energy"] = _energy_summary(result["energy"])
@@ -120,7 +123,7 @@ def _energy_lines(sampling: dict) -> list[str]:
 def _ensemble_run(args, calibration, out: Path | None) -> dict:
     from neurohw.networks.ensemble.study import run_ensemble_study
 
-    say("[3/4] deterministic ensemble noise on the calibrated chip vs Poisson noise")
+    say("[3/5] deterministic ensemble noise on the calibrated chip vs Poisson noise")
     folder = None if out is None else out / "ensemble"
     report = run_ensemble_study("emulator", quick=args.quick, seed=args.seed,
                                 setup_kwargs={"chip_seed": args.chip_seed, "seed": args.seed,
@@ -128,13 +131,42 @@ def _ensemble_run(args, calibration, out: Path | None) -> dict:
                                 out=folder)
     keys = ("median_dkl_poisson_untrained", "median_dkl_poisson_trained",
             "median_dkl_ensemble_untrained", "median_dkl_final", "random_sources",
-            "host_input_events", "wall_s")
+            "host_input_events", "wall_s", "spike_statistics")
     summary = {k: report[k] for k in keys if k in report}
     summary["files"] = report.get("files", {})
     say(f"      median D_KL: Poisson trained {report['median_dkl_poisson_trained']:.4f}, "
         f"ensemble trained {report['median_dkl_final']:.4f}, random sources "
         f"{report.get('random_sources')}")
     return summary
+
+
+def _backend_comparison(args, calibration, out: Path | None) -> dict:
+    from neurohw.noise_comparison import compare_backends
+
+    say("[4/5] NEST vs the chip on one Poisson-driven network: rates, ISI CVs, shared noise")
+    runs: dict[str, tuple[str, dict | None]] = {} if args.no_nest else {"nest": ("nest", None)}
+    runs["emulator, uncalibrated"] = ("emulator", {"chip_seed": args.chip_seed})
+    runs["emulator, calibrated"] = ("emulator", {"chip_seed": args.chip_seed,
+                                                 "calibration": calibration})
+    summary = compare_backends(runs, out, seed=args.seed)
+    for label, r in summary["runs"].items():
+        say(f"      {label}: neuron rate {r['neurons']['rate_mean_hz']:.1f} Hz, CV "
+            f"{r['neurons']['cv_mean']:.2f}; source corr. same generator "
+            f"{r['correlation_sources']['same_generator']['mean']:.2f}, different "
+            f"{r['correlation_sources']['different_generator']['mean']:.2f}")
+    return summary
+
+
+def _sampling_spike_lines(sampling: dict) -> list[str]:
+    """Markdown table: elephant statistics of the sampling neurons (final evaluation)."""
+    from neurohw.analysis import markdown_lines
+
+    stats = {label: r["spike_statistics"] for label, r in sampling.items()
+             if "spike_statistics" in r}
+    if not stats:
+        return []
+    return ["", "### Sampling neurons in the final evaluation (elephant)", ""] + \
+        markdown_lines(stats)
 
 
 def _relative(path: str, root: Path) -> str:
@@ -167,9 +199,10 @@ def write_report(summary: dict[str, Any], out: Path) -> Path:
         lines.append(f"| {label} | {r['dkl_initial']:.4f} | {r['dkl_final']:.4f} | "
                      f"{r['iterations']} | {r['wall_s']:.0f} |")
     lines += _energy_lines(summary["sampling"])
+    lines += _sampling_spike_lines(summary["sampling"])
     lines.append("")
     for label, r in summary["sampling"].items():
-        for key in ("kl_vs_iteration", "sampled_vs_target"):
+        for key in ("kl_vs_iteration", "sampled_vs_target", "spike_raster"):
             if key in r["files"]:
                 lines.append(f"![{label}: {key}]({_relative(r['files'][key], out)})")
     ens = summary.get("ensemble")
@@ -182,9 +215,31 @@ def write_report(summary: dict[str, Any], out: Path) -> Path:
                   f"{ens['median_dkl_ensemble_untrained']:.4f} |",
                   f"| ensemble noise, trained | {ens['median_dkl_final']:.4f} |", "",
                   f"Random sources in the ensemble run: {ens.get('random_sources')}.", ""]
+        if "spike_statistics" in ens:
+            from neurohw.analysis import markdown_lines
+
+            lines += ["Neurons of the trained ensemble in the final evaluation (elephant):", ""]
+            lines += markdown_lines({"ensemble, trained": ens["spike_statistics"]}) + [""]
         for key, path in ens["files"].items():
             if str(path).endswith(".png"):
                 lines.append(f"![ensemble: {key}]({_relative(path, out)})")
+    cmp_ = summary.get("backends")
+    if cmp_:
+        from neurohw.noise_comparison import markdown_lines as comparison_lines
+
+        net = cmp_["network"]
+        lines += ["", "## 4. NEST vs the emulated chip: spike statistics and shared noise "
+                  "generators", "",
+                  f"One network on every backend: {net['n']} SpikeSourcePoisson sources at "
+                  f"{net['rate_hz']:g} Hz, each driving one IF_cond_exp neuron; "
+                  f"{net['duration_ms']:g} ms. On the chip SpikeSourcePoisson maps to the shared "
+                  "on-chip generators (source i uses generator i % n_generators), so sources "
+                  "sharing a generator receive identical trains; on NEST they are independent. "
+                  "Statistics with elephant (mean_firing_rate, isi + cv, "
+                  "correlation_coefficient of binned trains).", ""]
+        lines += comparison_lines(cmp_)
+        if "raster" in cmp_.get("files", {}):
+            lines += ["", f"![raster, NEST vs chip]({_relative(cmp_['files']['raster'], out)})"]
     path = out / "report.md"
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n")
@@ -206,9 +261,10 @@ def main(args: argparse.Namespace) -> int:
         }
         summary["sampling"] = _sampling_runs(args, calibration, out)
         summary["ensemble"] = _ensemble_run(args, calibration, out)
+        summary["backends"] = _backend_comparison(args, calibration, out)
         summary["wall_s"] = round(time.perf_counter() - started, 1)
         if out is not None:
-            say("[4/4] writing the report")
+            say("[5/5] writing the report")
             summary["report"] = str(write_report(summary, out))
             write_json_atomic(out / "summary.json", summary)
     if args.json:
@@ -227,5 +283,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"  ensemble median D_KL (chip): Poisson trained "
               f"{ens['median_dkl_poisson_trained']:.4f}, ensemble trained "
               f"{ens['median_dkl_final']:.4f}, random sources {ens.get('random_sources')}")
+        for label, r in summary["backends"]["runs"].items():
+            c = r["correlation_sources"]
+            print(f"  {label:24s} neuron rate {r['neurons']['rate_mean_hz']:.1f} Hz, ISI CV "
+                  f"{r['neurons']['cv_mean']:.2f}; noise-source corr. same generator "
+                  f"{c['same_generator']['mean']:.2f}, different {c['different_generator']['mean']:.2f}")
         print(f"  wall time {summary['wall_s']:.0f} s; report: {summary.get('report', '-')}")
     return 0

@@ -51,3 +51,29 @@ def line_plot(series: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Path
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def raster_panels(panels: dict[str, list[np.ndarray]], path: str | Path, t_stop_ms: float,
+                  title: str = "") -> Path:
+    """Save spike rasters side by side, one panel per label (e.g. per backend), sharing the
+    neuron axis; ``panels`` maps label -> spike times (ms, biological) per neuron."""
+    path = Path(path)
+    n = max(len(panels), 1)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.8), dpi=110, sharey=True, squeeze=False)
+    for ax, (label, spike_times) in zip(axes[0], panels.items()):
+        lengths = [len(t) for t in spike_times]
+        if sum(lengths):
+            xs = np.concatenate([np.asarray(t, float) for t in spike_times])
+            ys = np.repeat(np.arange(len(spike_times)), lengths)
+            ax.plot(xs, ys, "|", markersize=3, color="k")
+        ax.set_xlim(0, t_stop_ms)
+        ax.set_ylim(-0.5, max(len(spike_times), 1) - 0.5)
+        ax.set_xlabel("time (ms, biological)")
+        ax.set_title(label, fontsize=10)
+    axes[0][0].set_ylabel("neuron")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

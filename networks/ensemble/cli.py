@@ -56,7 +56,7 @@ def _summary(report: dict) -> dict:
             "random_sources_poisson_baseline", "host_input_events", "chip", "dkl_decomposition",
             "pooled_eval_ms", "median_dkl_poisson_trained_pooled", "median_dkl_final_pooled",
             "ratio_ensemble_to_poisson_pooled", "median_dkl_per_window", "stationarity",
-            "wall_s", "cpu_s",
+            "wall_s", "cpu_s", "spike_statistics",
             "files")
     summary = {k: report[k] for k in keys if k in report}
     summary["iterations"] = report["settings"]["iterations"]

@@ -412,6 +412,7 @@ def run_ensemble_study(backend: str = "nest", *, settings: StudySettings | None 
 def write_study_outputs(report: dict[str, Any], run, out: Path,
                         raster_ms: float = 1000.0) -> dict[str, str]:
     """Write the JSON report, both training histories and the comparison plots into ``out``."""
+    from neurohw.analysis import write_spike_analysis
     from neurohw.cliutil import write_json_atomic
     from neurohw.plotting import line_plot, raster_plot
     from neurohw.spikes import spike_time_arrays
@@ -441,6 +442,12 @@ def write_study_outputs(report: dict[str, Any], run, out: Path,
     files["raster"] = str(raster_plot(trains, out / "ensemble_raster.png", t_stop_ms=raster_ms,
                                       title="trained ensemble: every neuron's noise is the "
                                             "other networks' spikes"))
+    analysis = write_spike_analysis({f"{report['backend']}, trained ensemble": run.block}, out,
+                                    stem="ensemble_spikes", raster_ms=raster_ms,
+                                    window_ms=(run.t_start, run.t_stop),
+                                    raster=False)
+    report["spike_statistics"] = next(iter(analysis["statistics"].values()))
+    files["spike_analysis"] = analysis["files"]["analysis"]
     slim = {k: v for k, v in report.items() if not k.startswith("history_")}
     slim["files"] = files
     write_json_atomic(out / "ensemble_report.json", slim)

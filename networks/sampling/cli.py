@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 SUMMARY_KEYS = ("backend", "chip_seed", "calibration", "preset", "seed", "n_units",
                 "target_distribution", "dkl_initial", "dkl_final", "improvement", "iterations",
                 "resumed_from", "iteration_ms", "sampling_time_ms", "noise_reseeded", "wall_s",
-                "target", "trained", "activation", "annotations_final", "files")
+                "target", "trained", "activation", "annotations_final", "spike_statistics", "files")
 
 
 def main(argv: list[str]) -> int:

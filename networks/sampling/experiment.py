@@ -105,7 +105,8 @@ def evaluate(network: SamplingNetwork, fit: ActivationFit, machine: BoltzmannMac
     return {"dkl": kl_divergence(obs["p_sampled"], p_target), "p_sampled": obs["p_sampled"],
             "p_target": p_target, "marginals_sampled": obs["mean"],
             "marginals_target": target.moments()[0], "n_samples": obs["n_samples"],
-            "noise_reseeded": run.reseeded, "annotations": _jsonable_annotations(run.annotations)}
+            "noise_reseeded": run.reseeded, "annotations": _jsonable_annotations(run.annotations),
+            "run": run}
 
 
 def _jsonable_annotations(annotations: dict) -> dict:
@@ -238,13 +239,23 @@ def run_sampling_study(backend: str = "nest", *, chip_seed: int | None = None,
         "p_sampled_final": final["p_sampled"],
         "annotations_final": final["annotations"],
         "history": result.history,
+        # elephant statistics of the sampling neurons in the final evaluation (rates, ISI CVs)
+        "spike_statistics": spike_statistics(final["run"].block,
+                                             (final["run"].t_start, final["run"].t_stop)),
     }
     if hasattr(sim, "energy_report"):
         # the whole study (activation measurement, sampling, training) is one segment
         summary["energy"] = dict(sim.energy_report())
     if out is not None:
-        summary["files"] = write_report(summary, fit, out)
+        summary["files"] = write_report(summary, fit, out, final_run=final["run"])
     return summary
+
+
+def spike_statistics(block, window_ms: tuple[float, float]) -> dict[str, Any]:
+    """:func:`neurohw.analysis.spike_statistics` of the sampling neurons in ``window_ms``."""
+    from neurohw import analysis
+
+    return analysis.spike_statistics(analysis.spiketrain_list(block, window_ms))
 
 
 def _symmetric(weights: np.ndarray) -> np.ndarray:
@@ -253,8 +264,11 @@ def _symmetric(weights: np.ndarray) -> np.ndarray:
     return w
 
 
-def write_report(summary: dict[str, Any], fit: ActivationFit, out: str | Path) -> dict[str, str]:
-    """Write history, plots, the activation fit and ``result.json`` to ``out``."""
+def write_report(summary: dict[str, Any], fit: ActivationFit, out: str | Path,
+                 final_run=None) -> dict[str, str]:
+    """Write history, plots, the activation fit and ``result.json`` to ``out``; with
+    ``final_run`` (the final evaluation's :class:`SampleRun`) also the spike analysis
+    (``spikes_analysis.json``: rates, ISI CVs, correlations; ``spikes_raster.png``)."""
     from neurohw.cliutil import write_json_atomic
 
     from .plots import plot_activation, plot_distributions, plot_kl
@@ -269,6 +283,16 @@ def write_report(summary: dict[str, Any], fit: ActivationFit, out: str | Path) -
     if fit.p_on.size:
         files["activation_plot"] = str(plot_activation(fit, folder / "activation.png"))
     files["activation_fit"] = str(save_fit(fit, folder / "activation_fit.json"))
+    if final_run is not None:
+        from neurohw.analysis import write_spike_analysis
+
+        written = write_spike_analysis(
+            {f"{summary['backend']}, trained": final_run.block}, folder, stem="spikes",
+            raster_ms=min(500.0, final_run.t_stop - final_run.t_start),
+            window_ms=(final_run.t_start, final_run.t_stop),
+            title="sampling neurons, final evaluation")
+        files["spike_raster"] = written["files"]["raster"]
+        files["spike_analysis"] = written["files"]["analysis"]
     files["result"] = str(folder / "result.json")
     write_json_atomic(folder / "result.json", {**summary, "files": files})
     return files
