@@ -67,7 +67,7 @@ def _deliver(w, slot, s, syn_inh, syn_post, ring_e, ring_i):
 
 @njit(cache=True)
 def _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
-               syn_pidx, pl_kind, pl_par, pl_st, pl_dax):
+               syn_pidx, pl_kind, pl_par, pl_set, pl_st, pl_dax):
     """Spike of ``pre`` emitted in ``step``: every synapse's weight into the delay ring.
     Plastic synapses whose spike reaches them now update first and send the weight their rule
     gives; those with an axonal delay are handled later (:func:`_pre_arrivals`)."""
@@ -80,13 +80,14 @@ def _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, 
         elif pl_dax[p] > 0:
             continue
         else:
-            w = pre_arrival(p, s, t, pl_par, pl_st, pl_kind, syn_w)
+            w = pre_arrival(p, pl_set[p], s, t, pl_par, pl_st, pl_kind, syn_w)
         _deliver(w, (step + syn_d[s]) % n_slots, s, syn_inh, syn_post, ring_e, ring_i)
 
 
 @njit(cache=True)
 def _pre_arrivals(step, dt, syn_ptr, syn_post, syn_d, syn_inh, syn_w, ring_e, ring_i,
-                  syn_pidx, pl_kind, pl_par, pl_st, pl_dax, dax_values, pre_ring, pre_ring_n):
+                  syn_pidx, pl_kind, pl_par, pl_set, pl_st, pl_dax, dax_values, pre_ring,
+                  pre_ring_n):
     """Presynaptic spikes emitted ``d_ax`` steps ago reach their plastic synapses now; the
     weights they carry go into the ring for the remaining (dendritic) part of the delay."""
     n_slots = ring_e.shape[0]
@@ -102,13 +103,13 @@ def _pre_arrivals(step, dt, syn_ptr, syn_post, syn_d, syn_inh, syn_w, ring_e, ri
                 p = syn_pidx[s]
                 if p < 0 or pl_dax[p] != a:
                     continue
-                w = pre_arrival(p, s, t, pl_par, pl_st, pl_kind, syn_w)
+                w = pre_arrival(p, pl_set[p], s, t, pl_par, pl_st, pl_kind, syn_w)
                 _deliver(w, (step + syn_d[s] - a) % n_slots, s, syn_inh, syn_post, ring_e,
                          ring_i)
 
 
 @njit(cache=True)
-def _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_st, pl_dden, pl_syn, post_ptr,
+def _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_set, pl_st, pl_dden, pl_syn, post_ptr,
                    post_pl, dden_values, post_ring, post_ring_n):
     """Postsynaptic spikes emitted ``d_den`` steps ago reach their plastic synapses now."""
     n_pslots = post_ring.shape[0]
@@ -122,7 +123,7 @@ def _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_st, pl_dden, pl_syn, pos
             for q in range(post_ptr[i], post_ptr[i + 1]):
                 p = post_pl[q]
                 if pl_dden[p] == d:
-                    post_arrival(p, pl_syn[p], t, pl_par, pl_st, pl_kind, syn_w)
+                    post_arrival(p, pl_set[p], pl_syn[p], t, pl_par, pl_st, pl_kind, syn_w)
 
 
 @njit(cache=True)
@@ -138,7 +139,7 @@ def run_steps(n_steps, step0, dt, seed,
               cur_step, cur_idx, cur_delta,
               spike_rec,
               rec_neuron, rec_kind, rec_every, rec_ptr, rec_out,
-              syn_pidx, pl_kind, pl_par, pl_st, pl_dax, pl_dden, pl_syn, post_ptr, post_pl,
+              syn_pidx, pl_kind, pl_par, pl_set, pl_st, pl_dax, pl_dden, pl_syn, post_ptr, post_pl,
               dden_values, post_ring, post_ring_n, dax_values, pre_ring, pre_ring_n,
               pre_ax_mask, sweep_period, sweep_ptr, sweep_pl, spike_count):
     """Advance the network by ``n_steps`` steps starting at global step ``step0``.
@@ -307,12 +308,12 @@ def run_steps(n_steps, step0, dt, seed,
                 if post_ptr[i + 1] > post_ptr[i]:
                     post_ring[slot_p, post_ring_n[slot_p]] = i
                     post_ring_n[slot_p] += 1
-            _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_st, pl_dden, pl_syn, post_ptr,
-                           post_pl, dden_values, post_ring, post_ring_n)
+            _post_arrivals(step, dt, syn_w, pl_kind, pl_par, pl_set, pl_st, pl_dden, pl_syn,
+                           post_ptr, post_pl, dden_values, post_ring, post_ring_n)
         if has_pre_ring:
             _pre_arrivals(step, dt, syn_ptr, syn_post, syn_d, syn_inh, syn_w, ring_e, ring_i,
-                          syn_pidx, pl_kind, pl_par, pl_st, pl_dax, dax_values, pre_ring,
-                          pre_ring_n)
+                          syn_pidx, pl_kind, pl_par, pl_set, pl_st, pl_dax, dax_values,
+                          pre_ring, pre_ring_n)
             pre_ring_n[step % pre_ring.shape[0]] = 0
         # new spikes: neurons, spike-source (array / host) events, then Poisson sources
         # (exponential inter-spike intervals in continuous time, emitted in the step into which
@@ -339,7 +340,7 @@ def run_steps(n_steps, step0, dt, seed,
             pre = emitted[e]
             spike_count[pre] += 1
             _propagate(pre, step, dt, syn_ptr, syn_post, syn_w, syn_d, syn_inh, ring_e, ring_i,
-                       syn_pidx, pl_kind, pl_par, pl_st, pl_dax)
+                       syn_pidx, pl_kind, pl_par, pl_set, pl_st, pl_dax)
             if has_pre_ring and pre_ax_mask[pre]:
                 slot_a = step % pre_ring.shape[0]
                 if pre_ring_n[slot_a] < pre_ring.shape[1]:
@@ -359,7 +360,7 @@ def run_steps(n_steps, step0, dt, seed,
             g = step % sweep_period
             for q in range(sweep_ptr[g], sweep_ptr[g + 1]):
                 p = sweep_pl[q]
-                controller_update(p, pl_syn[p], pl_par, pl_st, pl_kind, syn_w)
+                controller_update(p, pl_set[p], pl_syn[p], pl_par, pl_st, pl_kind, syn_w)
         # synaptic input arriving at the end of this step (every delay is >= 1 step, so the
         # spikes above went into later slots)
         slot = step % n_slots

@@ -2,7 +2,8 @@
 
 Plastic synapses are a subset of the synapse table: ``syn_pidx[s]`` is the plastic index ``p``
 of table entry ``s`` (-1 for static synapses). Each plastic synapse has a kind, parameters
-``par[p, :]`` and state ``st[p, :]`` (layouts below); the transmitted weight of table entry
+``par[q, :]`` with ``q = par_set[p]`` (distinct parameter rows are stored once, so that a
+projection's shared parameters stay in cache) and state ``st[p, :]`` (layouts below); the transmitted weight of table entry
 ``s`` stays in ``syn_w[s]`` (uS or nA).
 
 Every event is handled in *synapse time*: a presynaptic spike emitted in step ``k`` reaches the
@@ -65,9 +66,12 @@ N_PAR = 13
 S_W_RUN, S_KPLUS, S_T_PRE, S_KMINUS, S_T_POST = range(5)
 S_ACC_C, S_ACC_A, S_CODE = 1, 3, 5   # chip: accumulators replace the traces, plus the code
 S_N_POST = 3                           # online EM: postsynaptic spikes since the last visit
+#: chip STDP / online EM: the sensors' window time constants of this synapse (ms; copies of
+#: its parameters, kept beside the accumulators so that a spike touches one row of memory)
+S_TAU_C, S_TAU_A = 6, 7
 # Tsodyks-Markram
 S_U, S_X, S_Y, S_T_LAST = 0, 1, 2, 3
-N_ST = 6
+N_ST = 8
 
 
 def initial_state(kind: np.ndarray) -> np.ndarray:
@@ -89,9 +93,9 @@ def set_weights(kind: np.ndarray, state: np.ndarray, weight: np.ndarray, code: n
 
 
 @njit(cache=True)
-def pre_arrival(p, s, t, par, st, kind, syn_w):
-    """A presynaptic spike reaches plastic synapse ``p`` (table entry ``s``) at ``t`` ms;
-    returns the weight the spike carries."""
+def pre_arrival(p, q, s, t, par, st, kind, syn_w):
+    """A presynaptic spike reaches plastic synapse ``p`` (table entry ``s``, parameter row
+    ``q``) at ``t`` ms; returns the weight the spike carries."""
     k = kind[p]
     if k == KIND_STDP:
         if st[p, S_T_POST] == t:
@@ -99,26 +103,26 @@ def pre_arrival(p, s, t, par, st, kind, syn_w):
             # earlier ones with this spike (its own +1 is removed)
             k_minus = (st[p, S_KMINUS] - 1.0)
         elif st[p, S_T_POST] > -np.inf:
-            k_minus = st[p, S_KMINUS] * math.exp((st[p, S_T_POST] - t) / par[p, P_TAU_MINUS])
+            k_minus = st[p, S_KMINUS] * math.exp((st[p, S_T_POST] - t) / par[q, P_TAU_MINUS])
         else:
             k_minus = 0.0
-        w_min, w_max = par[p, P_W_MIN], par[p, P_W_MAX]
+        w_min, w_max = par[q, P_W_MIN], par[q, P_W_MAX]
         x = normalise(st[p, S_W_RUN], w_min, w_max)
-        x = depress(x, par[p, P_A_MINUS], par[p, P_MU_MINUS], k_minus)
+        x = depress(x, par[q, P_A_MINUS], par[q, P_MU_MINUS], k_minus)
         w = denormalise(x, w_min, w_max)
         st[p, S_W_RUN] = w
         syn_w[s] = w
         if st[p, S_T_PRE] > -np.inf:
             st[p, S_KPLUS] = st[p, S_KPLUS] * math.exp((st[p, S_T_PRE] - t)
-                                                       / par[p, P_TAU_PLUS]) + 1.0
+                                                       / par[q, P_TAU_PLUS]) + 1.0
         else:
             st[p, S_KPLUS] = 1.0
         st[p, S_T_PRE] = t
         return w
     if k == KIND_TSODYKS:
         u, x, y, release = tsodyks_step(st[p, S_U], st[p, S_X], st[p, S_Y], t - st[p, S_T_LAST],
-                                        par[p, P_U], par[p, P_TAU_REC], par[p, P_TAU_FACIL],
-                                        par[p, P_TAU_PSC])
+                                        par[q, P_U], par[q, P_TAU_REC], par[q, P_TAU_FACIL],
+                                        par[q, P_TAU_PSC])
         st[p, S_U] = u
         st[p, S_X] = x
         st[p, S_Y] = y
@@ -126,47 +130,46 @@ def pre_arrival(p, s, t, par, st, kind, syn_w):
         return release * syn_w[s]
     # chip: acausal correlation with the nearest earlier post spike, then reset the pre trace
     if k == KIND_CHIP_STDP and st[p, S_T_POST] > -np.inf:
-        st[p, S_ACC_A] += par[p, P_ETA_A] * math.exp((st[p, S_T_POST] - t)
-                                                     / par[p, P_TAU_MINUS])
+        st[p, S_ACC_A] += math.exp((st[p, S_T_POST] - t) / st[p, S_TAU_A])
     st[p, S_T_PRE] = t
     return syn_w[s]
 
 
 @njit(cache=True)
-def post_arrival(p, s, t, par, st, kind, syn_w):
-    """A postsynaptic spike reaches plastic synapse ``p`` (table entry ``s``) at ``t`` ms."""
+def post_arrival(p, q, s, t, par, st, kind, syn_w):
+    """A postsynaptic spike reaches plastic synapse ``p`` (table entry ``s``, parameter row
+    ``q``) at ``t`` ms."""
     k = kind[p]
     if k == KIND_STDP:
         if st[p, S_T_PRE] > -np.inf:
-            k_plus = st[p, S_KPLUS] * math.exp((st[p, S_T_PRE] - t) / par[p, P_TAU_PLUS])
+            k_plus = st[p, S_KPLUS] * math.exp((st[p, S_T_PRE] - t) / par[q, P_TAU_PLUS])
         else:
             k_plus = 0.0
-        w_min, w_max = par[p, P_W_MIN], par[p, P_W_MAX]
+        w_min, w_max = par[q, P_W_MIN], par[q, P_W_MAX]
         x = normalise(st[p, S_W_RUN], w_min, w_max)
-        st[p, S_W_RUN] = denormalise(potentiate(x, par[p, P_A_PLUS], par[p, P_MU_PLUS], k_plus),
+        st[p, S_W_RUN] = denormalise(potentiate(x, par[q, P_A_PLUS], par[q, P_MU_PLUS], k_plus),
                                      w_min, w_max)
         if st[p, S_T_POST] > -np.inf:
             st[p, S_KMINUS] = st[p, S_KMINUS] * math.exp((st[p, S_T_POST] - t)
-                                                         / par[p, P_TAU_MINUS]) + 1.0
+                                                         / par[q, P_TAU_MINUS]) + 1.0
         else:
             st[p, S_KMINUS] = 1.0
         st[p, S_T_POST] = t
     elif k == KIND_CHIP_STDP or k == KIND_EM:
         if st[p, S_T_PRE] > -np.inf:
-            st[p, S_ACC_C] += par[p, P_ETA_C] * math.exp((st[p, S_T_PRE] - t)
-                                                         / par[p, P_TAU_PLUS])
+            st[p, S_ACC_C] += math.exp((st[p, S_T_PRE] - t) / st[p, S_TAU_C])
         if k == KIND_EM:
             st[p, S_N_POST] += 1.0
         st[p, S_T_POST] = t
 
 
 @njit(cache=True)
-def controller_update(p, s, par, st, kind, syn_w):
+def controller_update(p, q, s, par, st, kind, syn_w):
     """The update controller visits chip-STDP / online-EM synapse ``p``: the accumulated
     correlation becomes a change of the weight code and the new analog weight goes into
     ``syn_w[s]``.
 
-    Rounding (``par[p, P_STOCHASTIC]``): *stochastic* (1) -- the code moves by the floor of the
+    Rounding (``par[q, P_STOCHASTIC]``): *stochastic* (1) -- the code moves by the floor of the
     change plus one with the probability of its fraction (the kernel's seeded generator), and
     the accumulators are cleared at every visit; *threshold* (0) -- the accumulators keep
     collecting until the change reaches half a code, then the code moves by the rounded change
@@ -175,17 +178,21 @@ def controller_update(p, s, par, st, kind, syn_w):
     acc_c, acc_a = st[p, S_ACC_C], st[p, S_ACC_A]
     if acc_c == 0.0 and acc_a == 0.0:
         return
-    top = par[p, P_TOP_CODE]
+    # the sensors' amplitudes (fixed-pattern noise) scale what they accumulated
+    acc_c *= par[q, P_ETA_C]
+    if kind[p] != KIND_EM:
+        acc_a *= par[q, P_ETA_A]
+    top = par[q, P_TOP_CODE]
     code = st[p, S_CODE]
     if kind[p] == KIND_EM:
-        w_max_log = par[p, P_EM_W_MAX_LOG]
-        dx = em_weight_change(code / top * w_max_log, acc_c, acc_a, par[p, P_EM_ETA],
-                              par[p, P_EM_C]) / w_max_log
+        w_max_log = par[q, P_EM_W_MAX_LOG]
+        dx = em_weight_change(code / top * w_max_log, acc_c, acc_a, par[q, P_EM_ETA],
+                              par[q, P_EM_C]) / w_max_log
     else:
-        dx = accumulated_change(code / top, par[p, P_A_PLUS], par[p, P_A_MINUS],
-                                par[p, P_MU_PLUS], par[p, P_MU_MINUS], acc_c, acc_a)
+        dx = accumulated_change(code / top, par[q, P_A_PLUS], par[q, P_A_MINUS],
+                                par[q, P_MU_PLUS], par[q, P_MU_MINUS], acc_c, acc_a)
     change = dx * top
-    if par[p, P_STOCHASTIC] != 0.0:
+    if par[q, P_STOCHASTIC] != 0.0:
         step = math.floor(change)
         if np.random.random() < change - step:
             step += 1.0
@@ -201,14 +208,14 @@ def controller_update(p, s, par, st, kind, syn_w):
     st[p, S_CODE] = new
     st[p, S_ACC_C] = 0.0
     st[p, S_ACC_A] = 0.0
-    syn_w[s] = new * par[p, P_CODE_STEP]
+    syn_w[s] = new * par[q, P_CODE_STEP]
 
 
 @dataclass
 class PlasticTables:
     """The plastic synapses of a synapse table, as the kernel takes them.
 
-    Per plastic synapse ``p``: ``kind``, ``par[p]``, ``state[p]``, the synapse-time delays
+    Per plastic synapse ``p``: ``kind``, ``par[par_set[p]]``, ``state[p]``, the synapse-time delays
     ``d_ax``/``d_den`` (steps) and its table entry ``syn``; ``syn_pidx`` maps table entries to
     plastic indices (-1: static). ``post_ptr``/``post_pl``: plastic indices grouped by
     postsynaptic neuron (STDP kinds only). ``post_ring``/``pre_ring`` remember which neurons /
@@ -220,6 +227,7 @@ class PlasticTables:
     syn_pidx: np.ndarray
     kind: np.ndarray
     par: np.ndarray
+    par_set: np.ndarray
     state: np.ndarray
     d_ax: np.ndarray
     d_den: np.ndarray
@@ -248,6 +256,18 @@ class PlasticTables:
         self.pre_ring_n[:] = 0
 
 
+def _distinct_rows(par: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct parameter rows in order of first appearance, and each synapse's row index
+    (identity when every row differs, e.g. per-synapse fixed-pattern noise on the chip)."""
+    if not par.shape[0]:
+        return np.zeros((0, N_PAR)), np.zeros(0, np.int64)
+    rows, first, inverse = np.unique(par, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rows[order], rank[np.ravel(inverse)]
+
+
 def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_post: np.ndarray,
                          plastic_entries: np.ndarray, kind: np.ndarray, par: np.ndarray,
                          state: np.ndarray, d_ax: np.ndarray, d_den: np.ndarray,
@@ -268,10 +288,14 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
         d_den[order]
     if sweep_phase is not None:
         sweep_phase = np.asarray(sweep_phase)[order]
+    sensing = (kind == KIND_CHIP_STDP) | (kind == KIND_EM)
+    state[sensing, S_TAU_C] = par[sensing, P_TAU_PLUS]
+    state[sensing, S_TAU_A] = par[sensing, P_TAU_MINUS]
     n_syn = syn_post.size
     syn_pidx = np.full(n_syn, -1, dtype=np.int64)
     n_pl = plastic_entries.size
     syn_pidx[plastic_entries] = np.arange(n_pl)
+    par_rows, par_set = _distinct_rows(par)
     timing = np.nonzero(kind != KIND_TSODYKS)[0]
     post_of = syn_post[plastic_entries[timing]]
     order = np.argsort(post_of, kind="stable")
@@ -302,7 +326,8 @@ def build_plastic_tables(n_neurons: int, n_pre: int, syn_ptr: np.ndarray, syn_po
         sweep_period, sweep_pl, sweep_ptr = 0, np.zeros(0, np.int64), np.zeros(1, np.int64)
     return PlasticTables(
         syn_pidx=syn_pidx, kind=np.ascontiguousarray(kind, dtype=np.int8),
-        par=np.ascontiguousarray(par, dtype=np.float64),
+        par=np.ascontiguousarray(par_rows, dtype=np.float64),
+        par_set=np.ascontiguousarray(np.ravel(par_set), dtype=np.int64),
         state=np.ascontiguousarray(state, dtype=np.float64),
         d_ax=np.ascontiguousarray(d_ax, dtype=np.int64),
         d_den=np.ascontiguousarray(d_den, dtype=np.int64),

@@ -106,8 +106,8 @@ def run_kernel(n_steps: int, step0: int, dt: float, seed: int, params: dict[str,
         inp.pois_pre, inp.pois_rate, inp.pois_start, inp.pois_stop, inp.pois_next,
         inp.cur_step, inp.cur_idx, inp.cur_delta, rec.spike_rec,
         rec.rec_neuron, rec.rec_kind, rec.rec_every, rec.rec_ptr, rec.rec_out,
-        pl.syn_pidx, pl.kind, pl.par, pl.state, pl.d_ax, pl.d_den, pl.syn, pl.post_ptr,
-        pl.post_pl, pl.dden_values, pl.post_ring, pl.post_ring_n, pl.dax_values, pl.pre_ring,
+        pl.syn_pidx, pl.kind, pl.par, pl.par_set, pl.state, pl.d_ax, pl.d_den, pl.syn,
+        pl.post_ptr, pl.post_pl, pl.dden_values, pl.post_ring, pl.post_ring_n, pl.dax_values, pl.pre_ring,
         pl.pre_ring_n, pl.pre_ax_mask, pl.sweep_period, pl.sweep_ptr, pl.sweep_pl, spike_count)
     if n_lost:
         raise PlasticityQueueError(
