@@ -25,7 +25,7 @@ class NIRMissingParameterError(NIRError, ValueError):
     """A node that lacks a parameter its type requires, or whose parameters do not fit together."""
 
 
-class NIRUnsupportedNodeError(NIRError, NotImplementedError):
+class NIRUnsupportedNodeError(NIRError, ValueError):
     """A node (or node combination) that PyNN cannot realise exactly, e.g. an unexpanded convolution."""
 
 
