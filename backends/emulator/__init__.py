@@ -13,7 +13,11 @@ Supported: IF_cond_exp, IF_curr_exp, EIF_cond_exp_isfa_ista and their alpha-syna
 IF_cond_alpha, IF_curr_alpha, EIF_cond_alpha_isfa_ista (as NEST's iaf_cond_alpha, iaf_psc_alpha,
 aeif_cond_alpha), HWNeuron (raw DAC codes), SpikeSourceArray, SpikeSourcePoisson, DCSource,
 StepCurrentSource, ACSource, NoisyCurrentSource (seeded, deterministic; ``record()``/``get_data()``
-on every current source), StaticSynapse and every generic PyNN connector.
+on every current source), StaticSynapse, STDPMechanism (SpikePairRule with the additive,
+multiplicative, additive-potentiation/multiplicative-depression and Guetig weight dependences),
+TsodyksMarkramSynapse, the emulator-only OnlineEMSynapse (a plasticity-processor program, bss2)
+and every generic PyNN connector. Plasticity: NEST's rules in ideal mode, the chip's circuits
+otherwise (``chip.plasticity``).
 """
 
 from pyNN import errors, random, space  # noqa: F401
