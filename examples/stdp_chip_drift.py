@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 
 import neurohw
+from neurohw.backends.emulator.benchmark_network import poisson_trains
 from neurohw.backends.emulator.chip.switches import ChipSwitches
 from neurohw.cliutil import emit_json, output_dir, say, stdout_to_stderr, write_json_atomic
 
@@ -81,16 +82,6 @@ VARIANTS: dict[str, tuple[dict, float | None]] = {
     "full_calibrated": ({"calibration": "auto"}, None),
 }
 CHIP_INDEPENDENT = ("ideal", "ideal_axonal")
-
-
-def poisson_trains(n: int, rate_hz: float, duration_ms: float, seed: int) -> list[np.ndarray]:
-    """Poisson spike times (ms) on the DT grid, one train per input, from numpy's generator."""
-    rng = np.random.default_rng(seed)
-    trains = []
-    for _ in range(n):
-        k = rng.poisson(rate_hz * duration_ms / 1000.0)
-        trains.append(np.unique(np.round(rng.uniform(1.0, duration_ms, k) / DT) * DT))
-    return trains
 
 
 def run_protocol(sim, setup_kw: dict, trains: list[np.ndarray], duration_ms: float,
@@ -161,7 +152,7 @@ def run_study(chip_seeds: list[int], seeds: list[int], variants: list[str],
     nest_diffs = []
     example = {}
     for seed in seeds:
-        trains = poisson_trains(n_inputs, rate_hz, duration_ms, seed)
+        trains = poisson_trains(n_inputs, rate_hz, duration_ms, seed, dt=DT)
         ideal = run_protocol(emu, {"ideal": True, "seed": seed}, trains, duration_ms,
                              stdp=stdp)
         axonal = run_protocol(emu, {"ideal": True, "seed": seed}, trains, duration_ms,

@@ -56,7 +56,7 @@ P_ETA_C, P_ETA_A, P_TOP_CODE, P_CODE_STEP = 8, 9, 10, 11
 #: chip: 1 = stochastic rounding of code changes, 0 = threshold-and-hold (see controller_update)
 P_STOCHASTIC = 12
 # Tsodyks-Markram
-P_U, P_TAU_REC, P_TAU_FACIL, P_TAU_PSC, P_WEIGHT = 0, 1, 2, 3, 4
+P_U, P_TAU_REC, P_TAU_FACIL, P_TAU_PSC = 0, 1, 2, 3
 # online EM (KIND_EM): sensor window (P_TAU_PLUS), amplitude (P_ETA_C), top code and code step
 # as for chip STDP, and
 P_EM_ETA, P_EM_C, P_EM_W_MAX_LOG = 2, 3, 4
